@@ -1,0 +1,137 @@
+# cetbed: build the kernel and ISO, run the suite on emulators, host tests.
+#
+#   make            build/kernel.elf and build/cetbed.iso
+#   make run        build and run the suite on $(PLATFORM) (default bochs)
+#   make test       host unit tests, then the suite on every platform
+#   make bench-boot launch-to-verdict times (median of 5)
+
+PLATFORM ?= bochs
+PLATFORMS := bochs bochs3-tigerlake bochs3-sapphire-rapids bochs3-arrow-lake \
+	qemu-bios qemu-uefi qemu-kernel
+
+B := build
+CC := gcc
+LD := ld
+NASM := nasm
+PYTHON := /usr/bin/python3
+HARNESS := $(PYTHON) tests/harness/cetbed.py
+BOCHS3_ROOT := $(B)/bochs3-root
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -mcmodel=kernel \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fcf-protection=full -fno-strict-aliasing \
+	-fno-toplevel-reorder -Wall -Wextra -Werror -Wno-address-of-packed-member \
+	-Iinclude -I$(B)/include -DCETBED_VERSION='"$(VERSION)"' -MMD -MP
+UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -static \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-fno-builtin -Wall -Wextra -Werror -Iinclude -I. -MMD -MP
+NASMFLAGS := -f elf64 -g -I$(B)/include/ -I./
+
+KERNEL_C := $(wildcard kernel/*.c mm/*.c cet/*.c tests/*.c)
+KERNEL_C := $(filter-out kernel/asm-offsets.c,$(KERNEL_C))
+KERNEL_ASM := $(wildcard boot/*.asm kernel/*.asm cet/*.asm tests/*.asm)
+KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(KERNEL_ASM))
+
+USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o
+USER_PROGS := selftest
+USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
+
+ASM_OFFSETS := $(B)/include/asm-offsets.inc
+
+.PHONY: all run test host-test bench-boot deps clean list-platforms
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(B)/kernel.elf $(B)/cetbed.iso
+
+$(ASM_OFFSETS): kernel/asm-offsets.c $(wildcard include/*.h include/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(KCFLAGS)) -S -o $(B)/asm-offsets.s $<
+	sed -n 's/.*->\([A-Za-z0-9_]*\) \$$\{0,1\}\(-\{0,1\}[0-9][0-9]*\).*/%define \1 \2/p' \
+		$(B)/asm-offsets.s > $@.tmp
+	test -s $@.tmp && mv $@.tmp $@
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c -o $@ $<
+
+$(B)/user/%.o: user/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -c -o $@ $<
+
+$(B)/user/%.o: user/%.asm $(ASM_OFFSETS)
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) -MD $(B)/user/$*.d -o $@ $<
+
+$(B)/%.o: %.asm $(ASM_OFFSETS)
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) -MD $(B)/$*.d -o $@ $<
+
+$(B)/user/%.elf: $(B)/user/%.o $(B)/user/probes.o $(USER_LIB) user/user.ld
+	$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T user/user.ld -o $@ \
+		$(USER_LIB) $(B)/user/probes.o $<
+
+# The embedded programs are part of the kernel image.
+$(B)/kernel/userprogs.o: $(USER_ELF)
+
+$(B)/linker.ld: linker.ld include/mm/layout.h
+	@mkdir -p $(dir $@)
+	cpp -P -D__ASSEMBLER__ -Iinclude $< -o $@
+
+$(B)/kernel.elf: $(KERNEL_OBJ) $(B)/linker.ld tools/check-image.py
+	# .boot holds the trampoline code and its GDT: RWX on purpose, used only before mm_init.
+	$(LD) -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+		-T $(B)/linker.ld -o $@ $(KERNEL_OBJ)
+	$(PYTHON) tools/check-image.py $@
+
+$(B)/cetbed.iso: $(B)/kernel.elf iso/mkiso.sh $(wildcard iso/*.cfg)
+	iso/mkiso.sh $< $@
+
+# Debian packages each platform needs; scripts/deps.sh installs them (as root)
+# or prints the apt-get command.
+deps_for = build $(if $(filter qemu-%,$(1)),qemu) $(if $(filter qemu-uefi,$(1)),uefi) \
+	$(if $(filter bochs,$(1)),bochs) $(if $(filter bochs3-%,$(1)),bochs3)
+
+deps:
+	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)))
+
+run:
+	scripts/deps.sh $(call deps_for,$(PLATFORM))
+	$(if $(filter bochs3-%,$(PLATFORM)),scripts/bochs3-root.sh $(BOCHS3_ROOT))
+	$(MAKE) all
+	$(HARNESS) run $(PLATFORM)
+
+host-test: $(B)/host/kernel-unit
+	$(B)/host/kernel-unit
+	$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'
+
+$(B)/host/kernel-unit: tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c kernel/string.c \
+		$(wildcard include/*.h include/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \
+		tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c
+
+test:
+	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)))
+	scripts/bochs3-root.sh $(BOCHS3_ROOT)
+	$(MAKE) all
+	$(MAKE) host-test
+	$(PYTHON) tests/harness/cetbed.py run-all $(PLATFORMS)
+
+bench-boot:
+	scripts/deps.sh $(sort $(call deps_for,qemu-kernel qemu-bios qemu-uefi bochs))
+	$(MAKE) all
+	$(HARNESS) bench-boot
+
+list-platforms:
+	@echo $(PLATFORMS)
+
+clean:
+	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host kernel.elf cetbed.iso linker.ld asm-offsets.s)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# Flags live here: a changed Makefile rebuilds everything.
+$(KERNEL_OBJ) $(ASM_OFFSETS) $(USER_LIB) $(USER_ELF): Makefile

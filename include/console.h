@@ -1,0 +1,22 @@
+/* The output layer: one writer, several sinks (serial now, framebuffer later). */
+#ifndef CETBED_CONSOLE_H
+#define CETBED_CONSOLE_H
+
+#include "types.h"
+
+struct console_sink {
+	const char *name;
+	void (*write)(const char *s, size_t n);
+	/* Waits until every byte has left the device; may be NULL. */
+	void (*flush)(void);
+};
+
+void console_add_sink(const struct console_sink *sink);
+void console_flush(void);
+/* Optional tap on all output, used by tests that check what was printed. */
+void console_set_tap(void (*tap)(const char *s, size_t n));
+
+void serial_init(void);
+extern const struct console_sink serial_sink;
+
+#endif

@@ -1,0 +1,13 @@
+/* Error numbers returned (negated) by cetbed system calls. */
+#ifndef CETBED_ERRNO_H
+#define CETBED_ERRNO_H
+
+#define EPERM 1
+#define ENOENT 2
+#define ENOMEM 12
+#define EFAULT 14
+#define EBUSY 16
+#define EINVAL 22
+#define ENOSYS 38
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * The kernel command line: "tests=GLOB[,GLOB...]" and "list".  Pure code,
+ * host-tested.  Nothing unknown is ignored: it is collected and reported.
+ */
+#ifndef CETBED_KERNEL_CMDLINE_H
+#define CETBED_KERNEL_CMDLINE_H
+
+#include "types.h"
+
+#define CMDLINE_BUF 1024
+#define CMDLINE_MAX_PATTERNS 32
+#define CMDLINE_MAX_UNKNOWN 16
+
+struct cmdline {
+	char buf[CMDLINE_BUF];
+	const char *patterns[CMDLINE_MAX_PATTERNS];
+	unsigned nr_patterns;
+	bool tests_given; /* a tests= option appeared, even an empty one */
+	bool list;	  /* print the test names and stop */
+	const char *unknown[CMDLINE_MAX_UNKNOWN];
+	unsigned nr_unknown;
+	/* Problems beyond unknown options (too many patterns...), counted. */
+	unsigned nr_dropped;
+};
+
+/*
+ * Splits line at spaces.  A first word that is the kernel's path (multiboot 1
+ * loaders put it there) is dropped.
+ */
+void cmdline_parse(struct cmdline *c, const char *line);
+/* '*' matches any run, '?' one character. */
+bool glob_match(const char *pat, const char *s);
+/* With no tests= option every test is selected. */
+bool cmdline_selects(const struct cmdline *c, const char *name);
+
+#endif

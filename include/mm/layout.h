@@ -1,0 +1,48 @@
+/*
+ * The virtual address map.  Shared by C, the linker script (through cpp)
+ * and NASM (through asm-offsets), so this is the only place the numbers live.
+ *
+ *   0000000000001000 .. 00007fffffffefff   user (lower half, per address space)
+ *   ffff800000000000 ..                    direct map of physical memory (NX)
+ *   fffffe0000000000 ..                    kernel stacks, each with a guard page below
+ *   ffffffff80000000 + phys                kernel image
+ */
+#ifndef CETBED_MM_LAYOUT_H
+#define CETBED_MM_LAYOUT_H
+
+#ifdef __ASSEMBLER__
+#define _UL(x) x
+#else
+#define _UL(x) x##UL
+#endif
+
+#define KERNEL_PHYS _UL(0x200000)
+#define KERNEL_VMA _UL(0xffffffff80000000)
+#define PHYS_MAP_BASE _UL(0xffff800000000000)
+#define PHYS_MAP_MAX _UL(0x0000400000000000)
+#define KSTACK_REGION _UL(0xfffffe0000000000)
+#define KSTACK_REGION_SIZE _UL(0x0000008000000000)
+#define USER_BASE _UL(0x1000)
+#define USER_TOP _UL(0x00007ffffffff000)
+/* The first PML4 slot of the shared kernel half. */
+#define PML4_KERNEL_FIRST 256
+
+#define KSTACK_PAGES 4
+
+#ifndef __ASSEMBLER__
+#include "types.h"
+/* The boot map and the final map both place the direct map here. */
+static inline void *phys_to_virt(u64 pa)
+{
+	return (void *)(pa + PHYS_MAP_BASE);
+}
+static inline u64 virt_to_phys(const void *va)
+{
+	u64 v = (u64)va;
+	if (v >= KERNEL_VMA)
+		return v - KERNEL_VMA;
+	return v - PHYS_MAP_BASE;
+}
+#endif
+
+#endif

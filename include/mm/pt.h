@@ -1,0 +1,26 @@
+/* Page-table operations on a PML4 (map, unmap, walk, protect, teardown). */
+#ifndef CETBED_MM_PT_H
+#define CETBED_MM_PT_H
+
+#include "x86/paging.h"
+
+/* The kernel's own PML4; its upper half is shared by every address space. */
+extern u64 *kernel_pml4;
+
+/*
+ * Maps one 4 KiB page.  Missing tables are allocated with P|W (and U below
+ * USER_TOP); upper levels are always writable so that a W=0,D=1 leaf is a
+ * shadow-stack page.  Returns 0 or -ENOMEM.
+ */
+int pt_map(u64 *pml4, u64 va, u64 pa, u64 flags);
+int pt_map_large(u64 *pml4, u64 va, u64 pa, u64 flags);
+/* Returns the old entry (0 if none) and flushes it from the TLB. */
+u64 pt_unmap(u64 *pml4, u64 va);
+/* Pointer to the entry that maps va, and its level (1 = 4K, 2 = 2M); NULL if unmapped. */
+u64 *pt_walk(u64 *pml4, u64 va, int *level);
+/* Pointer to the entry of va at exactly `level`, or NULL if the walk stops above it. */
+u64 *pt_entry_at(u64 *pml4, u64 va, int level);
+/* Frees every lower-half table, and the frames marked PTE_SW_OWNED. */
+void pt_free_user(u64 *pml4);
+
+#endif

@@ -1,0 +1,27 @@
+/* Model-specific registers cetbed touches, with their bit fields. */
+#ifndef CETBED_X86_MSR_H
+#define CETBED_X86_MSR_H
+
+#define MSR_IA32_APIC_BASE 0x0000001b
+#define MSR_IA32_XSS 0x00000da0
+#define MSR_IA32_U_CET 0x000006a0
+#define MSR_IA32_S_CET 0x000006a2
+#define MSR_IA32_PL0_SSP 0x000006a4
+#define MSR_IA32_PL3_SSP 0x000006a7
+#define MSR_IA32_INTERRUPT_SSP_TABLE_ADDR 0x000006a8
+
+#define MSR_EFER 0xc0000080
+#define EFER_SCE (1UL << 0)
+#define EFER_LME (1UL << 8)
+#define EFER_LMA (1UL << 10)
+#define EFER_NXE (1UL << 11)
+
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_FMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * Constants and structure offsets for NASM.  Compiled to assembly only; the
+ * Makefile turns the "->" markers into build/include/asm-offsets.inc.
+ */
+#include "mm/layout.h"
+#include "x86/cpu.h"
+#include "x86/msr.h"
+#include "x86/paging.h"
+#include "x86/segment.h"
+#include "x86/trap.h"
+#include "kernel/ctx.h"
+#include "syscall.h"
+
+#define DEFINE(sym, val) asm volatile("\n.ascii \"->" #sym " %0\"" ::"i"((long)(val)))
+#define OFFSET(sym, type, member) DEFINE(sym, offsetof(type, member))
+
+void asm_offsets(void);
+void asm_offsets(void)
+{
+	DEFINE(KERNEL_VMA, KERNEL_VMA);
+	DEFINE(KERNEL_PHYS, KERNEL_PHYS);
+	DEFINE(PHYS_MAP_BASE, PHYS_MAP_BASE);
+	DEFINE(SYS_EXIT, SYS_EXIT);
+	DEFINE(KERNEL_CS, KERNEL_CS);
+	DEFINE(KERNEL_DS, KERNEL_DS);
+	DEFINE(USER_CS, USER_CS);
+	DEFINE(USER_DS, USER_DS);
+	DEFINE(PTE_P, PTE_P);
+	DEFINE(PTE_W, PTE_W);
+	DEFINE(PTE_PS, PTE_PS);
+	DEFINE(X86_CR0_PG, X86_CR0_PG);
+	DEFINE(X86_CR0_WP, X86_CR0_WP);
+	DEFINE(X86_CR4_PAE, X86_CR4_PAE);
+	DEFINE(MSR_EFER, MSR_EFER);
+	DEFINE(EFER_LME, EFER_LME);
+	DEFINE(EFER_NXE, EFER_NXE);
+	DEFINE(TRAP_FRAME_SIZE, sizeof(struct trap_frame));
+	OFFSET(TF_RAX, struct trap_frame, rax);
+	OFFSET(TF_RCX, struct trap_frame, rcx);
+	OFFSET(TF_R11, struct trap_frame, r11);
+	OFFSET(TF_VECTOR, struct trap_frame, vector);
+	OFFSET(TF_ERROR_CODE, struct trap_frame, error_code);
+	OFFSET(TF_RIP, struct trap_frame, rip);
+	OFFSET(TF_CS, struct trap_frame, cs);
+	OFFSET(TF_RFLAGS, struct trap_frame, rflags);
+	OFFSET(TF_RSP, struct trap_frame, rsp);
+	OFFSET(TF_SS, struct trap_frame, ss);
+	OFFSET(KCTX_RBX, struct kctx, rbx);
+	OFFSET(KCTX_RBP, struct kctx, rbp);
+	OFFSET(KCTX_R12, struct kctx, r12);
+	OFFSET(KCTX_R13, struct kctx, r13);
+	OFFSET(KCTX_R14, struct kctx, r14);
+	OFFSET(KCTX_R15, struct kctx, r15);
+	OFFSET(KCTX_RSP, struct kctx, rsp);
+	OFFSET(KCTX_RFLAGS, struct kctx, rflags);
+}

@@ -1,0 +1,98 @@
+/* Command-line parsing (include/kernel/cmdline.h). */
+#include "kernel/cmdline.h"
+#include "lib.h"
+
+bool glob_match(const char *pat, const char *s)
+{
+	const char *star = NULL, *resume = NULL;
+
+	while (*s) {
+		if (*pat == '*') {
+			star = pat++;
+			resume = s;
+		} else if (*pat == '?' || *pat == *s) {
+			pat++;
+			s++;
+		} else if (star) {
+			pat = star + 1;
+			s = ++resume;
+		} else {
+			return false;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return !*pat;
+}
+
+/* The loader's path to the kernel image: "/boot/kernel.elf", "(cd)/...", "build/kernel.elf". */
+static bool is_kernel_path(const char *w)
+{
+	return !strchr(w, '=') && (strchr(w, '/') || strchr(w, '('));
+}
+
+static void add_pattern(struct cmdline *c, char *p)
+{
+	if (!*p)
+		return;
+	if (c->nr_patterns < CMDLINE_MAX_PATTERNS)
+		c->patterns[c->nr_patterns++] = p;
+	else
+		c->nr_dropped++;
+}
+
+static void parse_word(struct cmdline *c, char *w)
+{
+	if (!strncmp(w, "tests=", 6)) {
+		c->tests_given = true;
+		char *p = w + 6;
+		for (char *comma; (comma = strchr(p, ',')); p = comma + 1) {
+			*comma = '\0';
+			add_pattern(c, p);
+		}
+		add_pattern(c, p);
+	} else if (!strcmp(w, "list")) {
+		c->list = true;
+	} else if (c->nr_unknown < CMDLINE_MAX_UNKNOWN) {
+		c->unknown[c->nr_unknown++] = w;
+	} else {
+		c->nr_dropped++;
+	}
+}
+
+void cmdline_parse(struct cmdline *c, const char *line)
+{
+	size_t n = strnlen(line, CMDLINE_BUF - 1);
+	bool first = true;
+
+	memset(c, 0, sizeof(*c));
+	memcpy(c->buf, line, n);
+	c->buf[n] = '\0';
+	for (char *p = c->buf; *p;) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		char *w = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = '\0';
+		if (first && is_kernel_path(w)) {
+			first = false;
+			continue;
+		}
+		first = false;
+		parse_word(c, w);
+	}
+}
+
+bool cmdline_selects(const struct cmdline *c, const char *name)
+{
+	if (!c->tests_given)
+		return true;
+	for (unsigned i = 0; i < c->nr_patterns; i++)
+		if (glob_match(c->patterns[i], name))
+			return true;
+	return false;
+}

@@ -1,0 +1,60 @@
+/* Fans every console byte out to the registered sinks. */
+#include "console.h"
+#include "lib.h"
+
+#define MAX_SINKS 4
+
+static const struct console_sink *sinks[MAX_SINKS];
+static unsigned nr_sinks;
+static void (*console_tap)(const char *s, size_t n);
+
+void console_add_sink(const struct console_sink *sink)
+{
+	if (nr_sinks < MAX_SINKS)
+		sinks[nr_sinks++] = sink;
+}
+
+void console_set_tap(void (*tap)(const char *s, size_t n))
+{
+	console_tap = tap;
+}
+
+void console_write(const char *s, size_t n)
+{
+	for (unsigned i = 0; i < nr_sinks; i++)
+		sinks[i]->write(s, n);
+	if (console_tap)
+		console_tap(s, n);
+}
+
+void console_flush(void)
+{
+	for (unsigned i = 0; i < nr_sinks; i++)
+		if (sinks[i]->flush)
+			sinks[i]->flush();
+}
+
+void vkprintf(const char *fmt, va_list ap)
+{
+	char buf[512];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	console_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+void kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vkprintf(fmt, ap);
+	va_end(ap);
+}
+
+void diag(const char *fmt, ...)
+{
+	va_list ap;
+	console_write("# ", 2);
+	va_start(ap, fmt);
+	vkprintf(fmt, ap);
+	va_end(ap);
+	console_write("\n", 1);
+}

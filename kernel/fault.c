@@ -1,0 +1,41 @@
+/* Armed catches for kernel-mode exceptions (include/fault.h). */
+#include "fault.h"
+#include "lib.h"
+
+static struct fault_catch *catch_top;
+
+struct catch_call {
+	void (*fn)(void *);
+	void *arg;
+};
+
+bool fault_catch_call(struct fault_catch *c, void (*fn)(void *), void *arg)
+{
+	c->prev = catch_top;
+	c->info = (struct fault_info){ 0 };
+	catch_top = c;
+	long faulted = kctx_call(&c->ctx, fn, arg);
+	/* On the fault path fault_catch_deliver() already unlinked c. */
+	if (!faulted)
+		catch_top = c->prev;
+	return faulted != 0;
+}
+
+void fault_catch_deliver(const struct trap_frame *f, u64 cr2)
+{
+	struct fault_catch *c = catch_top;
+
+	if (!c)
+		return;
+	catch_top = c->prev;
+	c->frame = *f;
+	c->info = (struct fault_info){
+		.vector = f->vector,
+		.error_code = f->error_code,
+		.rip = f->rip,
+		.cr2 = f->vector == X86_EXC_PF ? cr2 : 0,
+		.rsp = f->rsp,
+		.user = (f->cs & 3) != 0,
+	};
+	kctx_resume(&c->ctx, 1);
+}

@@ -1,0 +1,106 @@
+/*
+ * kernel_main: console and platform fingerprint first, then the boot
+ * information, memory, descriptor tables and protections, then the tests.
+ */
+#include "console.h"
+#include "kernel/bootinfo.h"
+#include "kernel/cmdline.h"
+#include "kernel/cpu.h"
+#include "kernel/power.h"
+#include "lib.h"
+#include "mm/frame.h"
+#include "mm/kstack.h"
+#include "mm/mm.h"
+#include "test.h"
+#include "x86/cpu.h"
+#include "x86/trap.h"
+
+#ifndef CETBED_VERSION
+#define CETBED_VERSION "unknown"
+#endif
+
+void syscall_init(void);
+void __noreturn stack_switch_call(u64 top, void (*fn)(void *), void *arg);
+
+u64 kernel_stack_top;
+static struct cmdline cmdline;
+static unsigned boot_errors;
+
+static void __noreturn boot_fail(void)
+{
+	kprintf("1..0\n");
+	kprintf("Test result: ERROR\n");
+	power_off(EXIT_ERROR_CODE);
+}
+
+static void report_memmap(void)
+{
+	const struct memmap *m = &boot.mem;
+
+	diag("mm: %s memory map: %u usable ranges, %lu KiB usable, top 0x%lx", boot.mmap_source,
+	     m->nr_usable, memmap_usable_bytes(m) >> 10, memmap_top(m));
+	if (m->dropped_empty || m->clipped_wrap || m->dropped_overflow)
+		diag("mm: memory map sanitized: %u empty entries dropped, %u wrapping entries "
+		     "clipped, %u entries beyond %u dropped",
+		     m->dropped_empty, m->clipped_wrap, m->dropped_overflow, MEMMAP_MAX);
+}
+
+static void report_cmdline(void)
+{
+	cmdline_parse(&cmdline, boot.cmdline);
+	if (boot.cmdline_truncated) {
+		diag("ERROR: command line longer than %d bytes was truncated", CMDLINE_MAX - 1);
+		boot_errors++;
+	}
+	for (unsigned i = 0; i < cmdline.nr_unknown; i++) {
+		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], list)",
+		     cmdline.unknown[i]);
+		boot_errors++;
+	}
+	if (cmdline.nr_dropped) {
+		diag("ERROR: %u command-line words dropped (more than %d patterns or %d unknown "
+		     "options)",
+		     cmdline.nr_dropped, CMDLINE_MAX_PATTERNS, CMDLINE_MAX_UNKNOWN);
+		boot_errors++;
+	}
+}
+
+static void __noreturn kernel_main_stack(void *unused)
+{
+	(void)unused;
+	report_cmdline();
+	diag("mm: %lu of %lu frames free after boot", frame_free_count(), frame_total_count());
+	tests_run(&cmdline, boot_errors);
+	panic("tests_run returned");
+}
+
+void __noreturn kernel_main(u32 magic, u32 info_phys);
+void __noreturn kernel_main(u32 magic, u32 info_phys)
+{
+	serial_init();
+	console_add_sink(&serial_sink);
+	kprintf("\nKTAP version 1\n");
+	diag("cetbed %s: x86-64 CET shadow-stack testbed", CETBED_VERSION);
+	cpu_detect();
+	cpu_print_fingerprint();
+	gdt_init();
+	idt_init();
+
+	if (!bootinfo_parse(magic, info_phys))
+		boot_fail();
+	diag("boot: multiboot%u loader='%s' cmdline='%s'", boot.protocol,
+	     boot.loader[0] ? boot.loader : "?", boot.cmdline);
+	report_memmap();
+
+	mm_init(&boot.mem);
+	cpu_setup();
+	tss_init_ist();
+	idt_use_ist();
+	syscall_init();
+
+	kernel_stack_top = kstack_alloc();
+	if (!kernel_stack_top)
+		panic("no memory for the kernel stack");
+	tss_set_rsp0(kernel_stack_top);
+	stack_switch_call(kernel_stack_top, kernel_main_stack, NULL);
+}

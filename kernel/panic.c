@@ -1,0 +1,30 @@
+/* panic(): report what is known, close the KTAP stream, power off. */
+#include "console.h"
+#include "kernel/power.h"
+#include "lib.h"
+#include "test.h"
+#include "x86/cpu.h"
+
+void panic(const char *fmt, ...)
+{
+	static bool in_panic;
+	char msg[256];
+	va_list ap;
+
+	cli();
+	if (in_panic) {
+		console_write("\n# PANIC while panicking\n", 26);
+		console_flush();
+		halt_forever();
+	}
+	in_panic = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag("PANIC: %s", msg);
+	const struct test_case_run *t = test_running();
+	if (t)
+		kprintf("not ok %u %s # ERROR kernel panic: %s\n", t->number, t->tc->name, msg);
+	kprintf("Test result: ERROR\n");
+	power_off(EXIT_ERROR_CODE);
+}

@@ -1,0 +1,89 @@
+/* SYSCALL setup and the system call table. */
+#include "errno.h"
+#include "kernel/cpu.h"
+#include "kernel/uproc.h"
+#include "lib.h"
+#include "mm/layout.h"
+#include "mm/usercopy.h"
+#include "syscall.h"
+#include "x86/cpu.h"
+#include "x86/msr.h"
+#include "x86/paging.h"
+#include "x86/segment.h"
+
+#define WRITE_MAX 4096
+
+extern char syscall_entry[];
+
+void syscall_init(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/* SYSRET: CS = base + 16, SS = base + 8, with base = USER_CS32 & ~3. */
+	wrmsr(MSR_STAR, ((u64)(USER_CS32 & ~3) << 48) | ((u64)KERNEL_CS << 32));
+	wrmsr(MSR_LSTAR, (u64)syscall_entry);
+	wrmsr(MSR_FMASK, X86_RFLAGS_IF | X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_AC |
+				 X86_RFLAGS_NT | X86_RFLAGS_IOPL);
+}
+
+/* Prints user output as diagnostics, one "# name: ..." line per line. */
+static void emit_user_output(struct uproc *p, const char *buf, size_t n)
+{
+	size_t start = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n ? i > start : buf[i] == '\n') {
+			diag("%s: %.*s", p->prog->name, (int)(i - start), buf + start);
+			start = i + 1;
+		}
+	}
+	size_t room = sizeof(p->out) - 1 - p->out_len;
+	size_t take = n < room ? n : room;
+	memcpy(p->out + p->out_len, buf, take);
+	p->out_len += take;
+	p->out[p->out_len] = '\0';
+}
+
+static long sys_write(u64 ubuf, u64 len)
+{
+	char buf[WRITE_MAX];
+
+	if (len > WRITE_MAX)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	emit_user_output(uproc_current(), buf, len);
+	return (long)len;
+}
+
+static long sys_uname(u64 ubuf, u64 len)
+{
+	static const char name[] = "cetbed";
+
+	if (len < sizeof(name))
+		return -EINVAL;
+	if (copy_to_user(ubuf, name, sizeof(name)))
+		return -EFAULT;
+	return sizeof(name);
+}
+
+/* Returns 0 to leave through SYSRET, 1 to leave through IRETQ. */
+int syscall_dispatch(struct trap_frame *f);
+int syscall_dispatch(struct trap_frame *f)
+{
+	long ret;
+
+	switch (f->rax) {
+	case SYS_EXIT:
+		uproc_exit((long)f->rdi);
+	case SYS_WRITE:
+		ret = sys_write(f->rdi, f->rsi);
+		break;
+	case SYS_UNAME:
+		ret = sys_uname(f->rdi, f->rsi);
+		break;
+	default:
+		ret = -ENOSYS;
+	}
+	f->rax = (u64)ret;
+	/* SYSRET to a non-canonical rip would fault in ring 0: use IRETQ then. */
+	return f->rip < USER_TOP && va_is_canonical(f->rip) ? 0 : 1;
+}

@@ -1,0 +1,134 @@
+/* Exception dispatch, and the register dump every unexpected fault prints. */
+#include "fault.h"
+#include "kernel/cpu.h"
+#include "kernel/uproc.h"
+#include "lib.h"
+#include "mm/layout.h"
+#include "x86/cpu.h"
+#include "x86/paging.h"
+#include "x86/trap.h"
+
+static const char *const exc_names[X86_NR_EXC] = {
+	[X86_EXC_DE] = "#DE divide error",
+	[X86_EXC_DB] = "#DB debug",
+	[X86_EXC_NMI] = "NMI",
+	[X86_EXC_BP] = "#BP breakpoint",
+	[X86_EXC_OF] = "#OF overflow",
+	[X86_EXC_BR] = "#BR bound range",
+	[X86_EXC_UD] = "#UD invalid opcode",
+	[X86_EXC_NM] = "#NM device not available",
+	[X86_EXC_DF] = "#DF double fault",
+	[X86_EXC_TS] = "#TS invalid TSS",
+	[X86_EXC_NP] = "#NP segment not present",
+	[X86_EXC_SS] = "#SS stack fault",
+	[X86_EXC_GP] = "#GP general protection",
+	[X86_EXC_PF] = "#PF page fault",
+	[X86_EXC_MF] = "#MF x87 error",
+	[X86_EXC_AC] = "#AC alignment check",
+	[X86_EXC_MC] = "#MC machine check",
+	[X86_EXC_XM] = "#XM SIMD error",
+	[X86_EXC_VE] = "#VE virtualization",
+	[X86_EXC_CP] = "#CP control protection",
+};
+
+const char *trap_vector_name(u64 vector)
+{
+	if (vector < X86_NR_EXC && exc_names[vector])
+		return exc_names[vector];
+	if (vector < X86_NR_EXC)
+		return "reserved exception";
+	return vector == 256 ? "syscall" : "interrupt";
+}
+
+/* A short decoding of an error code, e.g. "P W U SS" for a #PF. */
+static void ec_decode(u64 vector, u64 ec, char *buf, size_t size)
+{
+	static const char *const pf_bits[] = { "P", "W", "U", "RSVD", "I", "PK", "SS" };
+	static const char *const cp_codes[] = { "?", "NEAR_RET", "FAR_RET", "ENDBRANCH",
+						"RSTORSSP", "SETSSBSY" };
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (vector == X86_EXC_PF) {
+		for (unsigned i = 0; i < ARRAY_SIZE(pf_bits); i++)
+			if (ec & BIT(i))
+				n += snprintf(buf + n, size - n, "%s%s", n ? " " : "", pf_bits[i]);
+		if (!(ec & PF_EC_P))
+			snprintf(buf + n, size - n, "%snot-present", n ? " " : "");
+	} else if (vector == X86_EXC_CP) {
+		unsigned code = ec & 0x7fff;
+		snprintf(buf, size, "%s%s", code < ARRAY_SIZE(cp_codes) ? cp_codes[code] : "?",
+			 ec & BIT(15) ? " ENCL" : "");
+	} else if (ec && (vector == X86_EXC_GP || vector == X86_EXC_TS || vector == X86_EXC_NP ||
+			  vector == X86_EXC_SS)) {
+		snprintf(buf, size, "%s selector 0x%lx%s", ec & SEL_EC_IDT ? "IDT" : ec & SEL_EC_TI ? "LDT" : "GDT",
+			 ec & SEL_EC_IDT ? (ec >> 3) : (ec & ~7UL), ec & SEL_EC_EXT ? " EXT" : "");
+	}
+}
+
+static void backtrace_walk(void *arg)
+{
+	u64 rbp = *(u64 *)arg;
+
+	for (int depth = 0; depth < 16 && rbp && !(rbp & 7); depth++) {
+		if (rbp < KSTACK_REGION && rbp < KERNEL_VMA)
+			break;
+		u64 ret = ((u64 *)rbp)[1];
+		if (ret < KERNEL_VMA)
+			break;
+		diag("  [%d] %016lx", depth, ret);
+		rbp = ((u64 *)rbp)[0];
+	}
+}
+
+void trap_dump(const struct trap_frame *f, u64 cr2)
+{
+	char ec[64];
+
+	ec_decode(f->vector, f->error_code, ec, sizeof(ec));
+	diag("exception: vector %lu %s, error code 0x%lx%s%s%s", f->vector,
+	     trap_vector_name(f->vector), f->error_code, ec[0] ? " (" : "", ec, ec[0] ? ")" : "");
+	diag("rip %04lx:%016lx rflags %016lx cr2 %016lx", f->cs, f->rip, f->rflags, cr2);
+	diag("rsp %04lx:%016lx cr0 %08lx cr3 %016lx cr4 %08lx", f->ss, f->rsp, read_cr0(),
+	     read_cr3(), read_cr4());
+	diag("rax %016lx rbx %016lx rcx %016lx rdx %016lx", f->rax, f->rbx, f->rcx, f->rdx);
+	diag("rsi %016lx rdi %016lx rbp %016lx r8  %016lx", f->rsi, f->rdi, f->rbp, f->r8);
+	diag("r9  %016lx r10 %016lx r11 %016lx r12 %016lx", f->r9, f->r10, f->r11, f->r12);
+	diag("r13 %016lx r14 %016lx r15 %016lx", f->r13, f->r14, f->r15);
+	if ((f->cs & 3) == 0) {
+		struct fault_catch c;
+		u64 rbp = f->rbp;
+		diag("backtrace (rbp chain; addr2line -e build/kernel.elf):");
+		diag("  [-] %016lx", f->rip);
+		if (fault_catch_call(&c, backtrace_walk, &rbp))
+			diag("  (backtrace stopped by a fault at %016lx)", c.info.cr2);
+	}
+}
+
+void trap_describe(const struct fault_info *fi, char *buf, size_t size)
+{
+	char ec[64];
+	ec_decode(fi->vector, fi->error_code, ec, sizeof(ec));
+	snprintf(buf, size, "%s error 0x%lx%s%s%s rip 0x%lx cr2 0x%lx", trap_vector_name(fi->vector),
+		 fi->error_code, ec[0] ? " (" : "", ec, ec[0] ? ")" : "", fi->rip, fi->cr2);
+}
+
+void trap_handler(struct trap_frame *f);
+void trap_handler(struct trap_frame *f)
+{
+	u64 cr2 = read_cr2();
+
+	if (f->vector >= X86_NR_EXC) {
+		/* The PICs are masked; only spurious IRQ 7/15 may show up. */
+		if (f->vector != 0x27 && f->vector != 0x2f)
+			diag("unexpected interrupt, vector %lu", f->vector);
+		return;
+	}
+	if ((f->cs & 3) == 3)
+		uproc_fault(f, cr2);
+	if (f->vector != X86_EXC_NMI && f->vector != X86_EXC_DF && f->vector != X86_EXC_MC)
+		fault_catch_deliver(f, cr2);
+	diag("PANIC: unexpected exception in the kernel");
+	trap_dump(f, cr2);
+	panic("%s at rip 0x%lx", trap_vector_name(f->vector), f->rip);
+}

@@ -1,0 +1,18 @@
+/* Kernel fault probes (tests/probes.asm); each takes its argument in rdi. */
+#ifndef CETBED_TESTS_PROBES_H
+#define CETBED_TESTS_PROBES_H
+
+void kp_div0(void *);
+void kp_ud(void *);
+void kp_int3(void *);
+void kp_read(void *addr);
+void kp_read_stac(void *addr);
+void kp_write_zero(void *addr);
+void kp_rewrite(void *addr);
+void kp_rewrite_stac(void *addr);
+void kp_call(void *addr);
+void kp_load_fs(void *selector);
+extern char kp_div0_rip[], kp_ud_rip[], kp_int3_next[], kp_read_rip[], kp_rewrite_rip[];
+extern char kp_rewrite_stac_rip[], kp_load_fs_rip[], kp_write_zero_rip[];
+
+#endif

@@ -1,0 +1,141 @@
+/* The test runner: selection, KTAP output, outcomes and the final verdict. */
+#include "console.h"
+#include "fault.h"
+#include "kernel/cmdline.h"
+#include "kernel/power.h"
+#include "lib.h"
+#include "mm/layout.h"
+#include "mm/pt.h"
+#include "test.h"
+#include "x86/cpu.h"
+
+extern const struct test_case __tests_start[], __tests_end[];
+
+static struct test_case_run *running;
+
+static const char *const verdict_names[] = { "SUCCESS", "SKIP", "FAILURE", "ERROR" };
+static const u8 verdict_codes[] = { EXIT_SUCCESS_CODE, EXIT_SKIP_CODE, EXIT_FAILURE_CODE,
+				    EXIT_ERROR_CODE };
+
+const struct test_case_run *test_running(void)
+{
+	return running;
+}
+
+void test_skip(struct test_case_run *t, const char *fmt, ...)
+{
+	va_list ap;
+	if (t->outcome >= TEST_SKIP)
+		return;
+	t->outcome = TEST_SKIP;
+	va_start(ap, fmt);
+	vsnprintf(t->reason, sizeof(t->reason), fmt, ap);
+	va_end(ap);
+}
+
+void test_fail_at(struct test_case_run *t, const char *file, int line, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag("FAIL: %s:%d: %s", file, line, msg);
+	if (t->outcome < TEST_FAIL) {
+		t->outcome = TEST_FAIL;
+		snprintf(t->reason, sizeof(t->reason), "%s", msg);
+	}
+}
+
+void test_error(struct test_case_run *t, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag("ERROR: %s", msg);
+	if (t->outcome < TEST_ERROR) {
+		t->outcome = TEST_ERROR;
+		snprintf(t->reason, sizeof(t->reason), "%s", msg);
+	}
+}
+
+static void body_trampoline(void *arg)
+{
+	struct test_case_run *t = arg;
+	t->tc->body(t);
+}
+
+static enum test_outcome run_one(const struct test_case *tc, unsigned number)
+{
+	struct test_case_run t = { .tc = tc, .number = number, .outcome = TEST_PASS };
+	struct fault_catch c;
+
+	kprintf("# start %u %s\n", number, tc->name);
+	running = &t;
+	if (fault_catch_call(&c, body_trampoline, &t)) {
+		/* A kernel-mode fault the test did not expect: report, carry on. */
+		write_cr3(virt_to_phys(kernel_pml4));
+		trap_dump(&c.frame, c.info.cr2);
+		test_error(&t, "unexpected %s (error 0x%lx) at rip 0x%lx in the kernel",
+			   trap_vector_name(c.info.vector), c.info.error_code, c.info.rip);
+	}
+	running = NULL;
+
+	switch (t.outcome) {
+	case TEST_PASS:
+		kprintf("ok %u %s\n", number, tc->name);
+		break;
+	case TEST_SKIP:
+		kprintf("ok %u %s # SKIP %s\n", number, tc->name, t.reason);
+		break;
+	case TEST_FAIL:
+		kprintf("not ok %u %s\n", number, tc->name);
+		break;
+	case TEST_ERROR:
+		kprintf("not ok %u %s # ERROR %s\n", number, tc->name, t.reason);
+		break;
+	}
+	return t.outcome;
+}
+
+void tests_run(const struct cmdline *cl, unsigned boot_errors)
+{
+	unsigned planned = 0, errors = boot_errors;
+	enum test_outcome worst = TEST_PASS;
+
+	for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++)
+		if (cmdline_selects(cl, tc->name) && !cl->list)
+			planned++;
+	for (unsigned i = 0; i < cl->nr_patterns; i++) {
+		bool hit = false;
+		for (const struct test_case *tc = __tests_start; tc < __tests_end && !hit; tc++)
+			hit = glob_match(cl->patterns[i], tc->name);
+		if (!hit) {
+			diag("ERROR: tests= pattern '%s' matches no test", cl->patterns[i]);
+			errors++;
+		}
+	}
+	if (cl->list)
+		for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++)
+			diag("test: %s (%s)", tc->name, tc->area);
+	if (cl->tests_given && !cl->nr_patterns)
+		diag("tests= is empty: no test selected");
+
+	kprintf("1..%u\n", planned);
+	unsigned n = 0;
+	for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++) {
+		if (!cmdline_selects(cl, tc->name) || cl->list)
+			continue;
+		enum test_outcome o = run_one(tc, ++n);
+		if (o > worst)
+			worst = o;
+	}
+	if (!planned && worst == TEST_PASS)
+		worst = TEST_SKIP;
+	if (errors)
+		worst = TEST_ERROR;
+	kprintf("Test result: %s\n", verdict_names[worst]);
+	power_off(verdict_codes[worst]);
+}
