@@ -17,6 +17,15 @@ PYTHON := /usr/bin/python3
 HARNESS := $(PYTHON) tests/harness/cetbed.py
 BOCHS3_ROOT := $(B)/bochs3-root
 
+# V=1 shows the full commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -mcmodel=kernel \
@@ -48,29 +57,35 @@ all: $(B)/kernel.elf $(B)/cetbed.iso
 
 $(ASM_OFFSETS): kernel/asm-offsets.c $(wildcard include/*.h include/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -MMD -MP,$(KCFLAGS)) -S -o $(B)/asm-offsets.s $<
-	sed -n 's/.*->\([A-Za-z0-9_]*\) \$$\{0,1\}\(-\{0,1\}[0-9][0-9]*\).*/%define \1 \2/p' \
+	$(call say,GEN,$@)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(KCFLAGS)) -S -o $(B)/asm-offsets.s $<
+	$(Q)sed -n 's/.*->\([A-Za-z0-9_]*\) \$$\{0,1\}\(-\{0,1\}[0-9][0-9]*\).*/%define \1 \2/p' \
 		$(B)/asm-offsets.s > $@.tmp
-	test -s $@.tmp && mv $@.tmp $@
+	$(Q)test -s $@.tmp && mv $@.tmp $@
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(KCFLAGS) -c -o $@ $<
 
 $(B)/user/%.o: user/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(UCFLAGS) -c -o $@ $<
 
 $(B)/user/%.o: user/%.asm $(ASM_OFFSETS)
 	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) -MD $(B)/user/$*.d -o $@ $<
+	$(call say,NASM,$<)
+	$(Q)$(NASM) $(NASMFLAGS) -MD $(B)/user/$*.d -o $@ $<
 
 $(B)/%.o: %.asm $(ASM_OFFSETS)
 	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) -MD $(B)/$*.d -o $@ $<
+	$(call say,NASM,$<)
+	$(Q)$(NASM) $(NASMFLAGS) -MD $(B)/$*.d -o $@ $<
 
 $(B)/user/%.elf: $(B)/user/%.o $(B)/user/probes.o $(USER_LIB) user/user.ld
-	$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T user/user.ld -o $@ \
+	$(call say,LD,$@)
+	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T user/user.ld -o $@ \
 		$(USER_LIB) $(B)/user/probes.o $<
 
 # The embedded programs are part of the kernel image.
@@ -78,16 +93,18 @@ $(B)/kernel/userprogs.o: $(USER_ELF)
 
 $(B)/linker.ld: linker.ld include/mm/layout.h
 	@mkdir -p $(dir $@)
-	cpp -P -D__ASSEMBLER__ -Iinclude $< -o $@
+	$(Q)cpp -P -D__ASSEMBLER__ -Iinclude $< -o $@
 
+# .boot holds the trampoline code and its GDT: RWX on purpose, used only before mm_init.
 $(B)/kernel.elf: $(KERNEL_OBJ) $(B)/linker.ld tools/check-image.py
-	# .boot holds the trampoline code and its GDT: RWX on purpose, used only before mm_init.
-	$(LD) -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+	$(call say,LD,$@)
+	$(Q)$(LD) -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 		-T $(B)/linker.ld -o $@ $(KERNEL_OBJ)
-	$(PYTHON) tools/check-image.py $@
+	$(Q)$(PYTHON) tools/check-image.py $@
 
 $(B)/cetbed.iso: $(B)/kernel.elf iso/mkiso.sh $(wildcard iso/*.cfg)
-	iso/mkiso.sh $< $@
+	$(call say,ISO,$@)
+	$(Q)iso/mkiso.sh $< $@
 
 # Debian packages each platform needs; scripts/deps.sh installs them (as root)
 # or prints the apt-get command.
@@ -107,10 +124,11 @@ host-test: $(B)/host/kernel-unit
 	$(B)/host/kernel-unit
 	$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'
 
-$(B)/host/kernel-unit: tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c kernel/string.c \
+$(B)/host/kernel-unit: tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c \
 		$(wildcard include/*.h include/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \
+	$(call say,HOSTCC,$@)
+	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \
 		tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c
 
 test:

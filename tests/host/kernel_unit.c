@@ -1,0 +1,185 @@
+/*
+ * Host unit tests for kernel code that touches no hardware: command-line
+ * parsing and globbing, memory-map sanitizing, page-table entry helpers.
+ * Built with the host compiler against the kernel's own sources.
+ */
+#include <stdio.h>
+
+#include "kernel/cmdline.h"
+#include "mm/memmap.h"
+#include "x86/paging.h"
+
+static int passed, failed;
+
+#define EXPECT(cond)                                                                       \
+	do {                                                                               \
+		if (cond) {                                                                \
+			passed++;                                                          \
+		} else {                                                                   \
+			failed++;                                                          \
+			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);             \
+		}                                                                          \
+	} while (0)
+
+static int str_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+static void test_glob(void)
+{
+	EXPECT(glob_match("*", ""));
+	EXPECT(glob_match("*", "shstk_call_ret"));
+	EXPECT(glob_match("shstk_*", "shstk_call_ret"));
+	EXPECT(!glob_match("shstk_*", "mm_page0"));
+	EXPECT(glob_match("*_ret", "shstk_call_ret"));
+	EXPECT(glob_match("s?stk_*_ret", "shstk_call_ret"));
+	EXPECT(!glob_match("s?stk", "shstk_call"));
+	EXPECT(glob_match("mm_*_*", "mm_page0_unmapped"));
+	EXPECT(!glob_match("mm_*_x", "mm_page0_unmapped"));
+	EXPECT(glob_match("exact", "exact"));
+	EXPECT(!glob_match("exact", "exactly"));
+	EXPECT(!glob_match("", "a"));
+	EXPECT(glob_match("**a", "ba"));
+}
+
+static void test_cmdline(void)
+{
+	struct cmdline c;
+
+	cmdline_parse(&c, "");
+	EXPECT(!c.tests_given && c.nr_patterns == 0 && c.nr_unknown == 0);
+	EXPECT(cmdline_selects(&c, "anything"));
+
+	/* QEMU -kernel and GRUB's multiboot1 put the kernel path first. */
+	cmdline_parse(&c, "build/kernel.elf tests=shstk_*,mm_*");
+	EXPECT(c.tests_given && c.nr_patterns == 2 && c.nr_unknown == 0);
+	EXPECT(str_eq(c.patterns[0], "shstk_*") && str_eq(c.patterns[1], "mm_*"));
+	EXPECT(cmdline_selects(&c, "mm_page0_unmapped"));
+	EXPECT(!cmdline_selects(&c, "user_exit_status"));
+
+	cmdline_parse(&c, "/boot/kernel.elf");
+	EXPECT(c.nr_unknown == 0 && !c.tests_given);
+
+	/* An explicit empty selection selects nothing. */
+	cmdline_parse(&c, "tests=");
+	EXPECT(c.tests_given && c.nr_patterns == 0 && !cmdline_selects(&c, "mm_x"));
+
+	/* Unknown words are collected, never dropped silently. */
+	cmdline_parse(&c, "  test=mm_*   verbose\tlist ");
+	EXPECT(c.nr_unknown == 2 && str_eq(c.unknown[0], "test=mm_*") &&
+	       str_eq(c.unknown[1], "verbose") && c.list);
+	/* Only the first word can be the kernel path. */
+	cmdline_parse(&c, "tests=a /x/y");
+	EXPECT(c.nr_unknown == 1 && str_eq(c.unknown[0], "/x/y"));
+
+	/* Empty list members are ignored; several tests= options add up. */
+	cmdline_parse(&c, "tests=a,,b, tests=c");
+	EXPECT(c.nr_patterns == 3 && str_eq(c.patterns[2], "c"));
+
+	/* Overflow is counted, not lost without a trace. */
+	char line[400] = "tests=";
+	for (int i = 0; i < 40; i++)
+		snprintf(line + 6 + 2 * i, sizeof(line) - 6 - 2 * i, "x,");
+	cmdline_parse(&c, line);
+	EXPECT(c.nr_patterns == CMDLINE_MAX_PATTERNS && c.nr_dropped == 40 - CMDLINE_MAX_PATTERNS);
+}
+
+static void test_memmap(void)
+{
+	struct memmap m;
+
+	/* Unsorted, overlapping, unaligned usable ranges merge and trim inward. */
+	memmap_init(&m);
+	memmap_add(&m, 0x200000, 0x100000, MEM_USABLE);
+	memmap_add(&m, 0x100800, 0x100000, MEM_USABLE);
+	memmap_add(&m, 0x250000, 0x200000, MEM_USABLE);
+	memmap_finish(&m);
+	EXPECT(m.nr_usable == 1);
+	EXPECT(m.usable[0].base == 0x101000 && m.usable[0].end == 0x450000);
+
+	/* Reserved wins every overlap and splits ranges. */
+	memmap_init(&m);
+	memmap_add(&m, 0, 0x1000000, MEM_USABLE);
+	memmap_add(&m, 0x400000, 0x1000, MEM_RESERVED);
+	memmap_add(&m, 0, 0x100000, MEM_RESERVED);
+	memmap_add(&m, 0xfff000, 0x10000, MEM_RESERVED);
+	memmap_finish(&m);
+	EXPECT(m.nr_usable == 2);
+	EXPECT(m.usable[0].base == 0x100000 && m.usable[0].end == 0x400000);
+	EXPECT(m.usable[1].base == 0x401000 && m.usable[1].end == 0xfff000);
+	EXPECT(memmap_top(&m) == 0xfff000);
+	EXPECT(memmap_usable_bytes(&m) == 0x300000 + 0xbfe000);
+
+	/* A reserved range that only partly covers a page takes the whole page. */
+	memmap_init(&m);
+	memmap_add(&m, 0x100000, 0x10000, MEM_USABLE);
+	memmap_add(&m, 0x104800, 0x10, MEM_RESERVED);
+	memmap_finish(&m);
+	EXPECT(m.nr_usable == 2 && m.usable[0].end == 0x104000 && m.usable[1].base == 0x105000);
+
+	/* Zero length, sub-page and wrapping entries. */
+	memmap_init(&m);
+	memmap_add(&m, 0x100000, 0, MEM_USABLE);
+	memmap_add(&m, 0x200100, 0x800, MEM_USABLE);
+	memmap_add(&m, 0xfffffffffffff000UL, 0x2000, MEM_USABLE);
+	memmap_finish(&m);
+	EXPECT(m.dropped_empty == 1 && m.clipped_wrap == 1);
+	EXPECT(m.nr_usable == 0);
+
+	/* Adjacent halves of a page are merged before trimming, so the page survives. */
+	memmap_init(&m);
+	memmap_add(&m, 0x100000, 0x800, MEM_USABLE);
+	memmap_add(&m, 0x100800, 0x800, MEM_USABLE);
+	memmap_finish(&m);
+	EXPECT(m.nr_usable == 1 && m.usable[0].end - m.usable[0].base == 0x1000);
+
+	/* Above 4 GiB works like anywhere else. */
+	memmap_init(&m);
+	memmap_add(&m, 0x100000000UL, 0x40000000UL, MEM_USABLE);
+	memmap_add(&m, 0x100000, 0x1000000, MEM_USABLE);
+	memmap_finish(&m);
+	EXPECT(m.nr_usable == 2 && m.usable[1].base == 0x100000000UL &&
+	       memmap_top(&m) == 0x140000000UL);
+
+	/* Too many entries: the excess is counted. */
+	memmap_init(&m);
+	for (int i = 0; i < MEMMAP_MAX + 5; i++)
+		memmap_add(&m, 0x100000UL * (i + 1), 0x1000, MEM_USABLE);
+	EXPECT(m.dropped_overflow == 5);
+	memmap_finish(&m);
+	EXPECT(m.nr_usable == MEMMAP_MAX);
+}
+
+static void test_paging(void)
+{
+	u64 va = 0x00007fffffffe123UL;
+	EXPECT(pt_index(va, 4) == 255 && pt_index(va, 3) == 511 && pt_index(va, 2) == 511 &&
+	       pt_index(va, 1) == 510);
+	EXPECT(pt_index(0xffffffff80200000UL, 4) == 511 && pt_index(0xffffffff80200000UL, 3) == 510 &&
+	       pt_index(0xffffffff80200000UL, 2) == 1);
+	EXPECT(va_is_canonical(0x00007fffffffffffUL) && !va_is_canonical(0x0000800000000000UL));
+	EXPECT(va_is_canonical(0xffff800000000000UL) && !va_is_canonical(0xffff7fffffffffffUL));
+	u64 pte = pte_make(0x123456789abcdefUL, PTE_P | PTE_W | PTE_NX);
+	EXPECT(pte_addr(pte) == 0x0003456789abc000UL);
+	EXPECT(pte_flags(pte) == (PTE_P | PTE_W | PTE_NX));
+	/* The shadow-stack type: present, W=0, D=1; nothing else qualifies. */
+	EXPECT(pte_is_shstk_type(PTE_P | PTE_D));
+	EXPECT(pte_is_shstk_type(PTE_P | PTE_D | PTE_U | PTE_A | PTE_NX));
+	EXPECT(!pte_is_shstk_type(PTE_P | PTE_W | PTE_D));
+	EXPECT(!pte_is_shstk_type(PTE_P));
+	EXPECT(!pte_is_shstk_type(PTE_D));
+	EXPECT(!pte_is_shstk_type(PTE_P | PTE_SW_SAVED_DIRTY));
+}
+
+int main(void)
+{
+	test_glob();
+	test_cmdline();
+	test_memmap();
+	test_paging();
+	printf("kernel-unit: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
