@@ -4,6 +4,7 @@
 #   make run        build and run the suite on $(PLATFORM) (default bochs)
 #   make test       host unit tests, then the suite on every platform
 #   make bench-boot launch-to-verdict times (median of 5)
+#   make check-mutants  inject bugs one at a time; the tests must catch each
 
 PLATFORM ?= bochs
 PLATFORMS := bochs bochs3-tigerlake bochs3-sapphire-rapids bochs3-arrow-lake \
@@ -49,7 +50,7 @@ USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
-.PHONY: all run test host-test bench-boot deps clean list-platforms
+.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -142,6 +143,12 @@ bench-boot:
 	scripts/deps.sh $(sort $(call deps_for,qemu-kernel qemu-bios qemu-uefi bochs))
 	$(MAKE) all
 	$(HARNESS) bench-boot
+
+# Injects one bug at a time and checks that the tests catch it (QEMU, ~5 min).
+check-mutants:
+	scripts/deps.sh build qemu
+	$(MAKE) all
+	$(PYTHON) tools/mutants.py
 
 list-platforms:
 	@echo $(PLATFORMS)
