@@ -1,0 +1,84 @@
+"""Boot-time benchmark: median launch-to-verdict per platform, with the
+default suite and with no test selected, so the suite's own cost shows
+apart from firmware and emulator start-up."""
+
+import os
+import statistics
+
+import platforms
+import runner
+
+PLATFORMS = ("qemu-kernel", "qemu-bios", "bochs", "qemu-uefi")
+TARGETS = {"qemu-kernel": 0.3, "bochs": 1.5}
+EMPTY = "tests="
+
+
+def _measure(plat, ctx, runs, work):
+    """Median seconds to the verdict, or (None, why) when a run had none."""
+    launch = plat.prepare(ctx)
+    label = "default" if ctx.cmdline is None else "empty"
+    times = []
+    for i in range(runs):
+        log = os.path.join(work, "%s.%s.%d.log" % (plat.name, label, i))
+        out = runner.run(launch, plat.timeout, log,
+                         os.path.join(work, "%s.emu.log" % plat.name))
+        if out.interrupted:
+            raise KeyboardInterrupt
+        if out.verdict_seconds is None:
+            return None, "no verdict (%s; see %s)" % (
+                out.crash or out.result.crash_reason() or "?", log)
+        times.append(out.verdict_seconds)
+    return statistics.median(times), None
+
+
+def _fmt(seconds):
+    return "-" if seconds is None else "%.2f s" % seconds
+
+
+def main(root, runs, names, build=None, kernel=None, iso=None, out=print):
+    if runs < 1:
+        raise platforms.PlatformError("--runs must be at least 1")
+    rows, failed = [], False
+    for name in names:
+        plat = platforms.get(name)
+        medians, notes = [], []
+        for cmdline in (None, EMPTY):
+            ctx = platforms.Context(root, build, kernel, iso, cmdline)
+            work = os.path.join(ctx.build, "results", "bench")
+            os.makedirs(work, exist_ok=True)
+            try:
+                median, why = _measure(plat, ctx, runs, work)
+            except platforms.PlatformError as e:
+                median, why = None, str(e)
+            medians.append(median)
+            if why:
+                failed = True
+                notes.append("%s: %s" % ("default" if cmdline is None
+                                         else EMPTY, why))
+        full, empty = medians
+        suite = full - empty if full is not None and empty is not None \
+            else None
+        target = TARGETS.get(name)
+        if target is None:
+            mark = ""
+        elif full is None:
+            mark = "target %.1f s: no result" % target
+        else:
+            mark = "target %.1f s: %s" % (
+                target, "met" if full <= target else "MISSED")
+        rows.append((name, full, empty, suite, mark, notes))
+
+    out("launch-to-verdict, median of %d run%s" % (runs,
+                                                   "" if runs == 1 else "s"))
+    out("%-12s %10s %10s %10s  %s" % ("platform", "default", EMPTY,
+                                      "suite", "target"))
+    for name, full, empty, suite, mark, notes in rows:
+        out("%-12s %10s %10s %10s  %s" % (name, _fmt(full), _fmt(empty),
+                                          _fmt(suite), mark))
+        for n in notes:
+            out("    " + n)
+    out("logs: %s" % os.path.join(build or os.path.join(root, "build"),
+                                   "results", "bench"))
+    # Missing a target is worth seeing, not a failure; a run that never
+    # reached its verdict is.
+    return 1 if failed else 0

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""cetbed host harness: boot a platform, compare its KTAP results with the
+platform's expectation file, and leave the log and a JUnit file behind.
+
+Exit status: 0 the run matched, 1 it did not (mismatch or crash), 2 the
+harness could not do its job (bad usage, missing emulator, bad
+expectation file), 130 interrupted.
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench            # noqa: E402
+import expect           # noqa: E402
+import junit            # noqa: E402
+import ktap             # noqa: E402
+import platforms        # noqa: E402
+import report           # noqa: E402
+import runner           # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+EXIT_MATCH, EXIT_MISMATCH, EXIT_HARNESS, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def shown(path):
+    """A path as short as it can be said from the repository root."""
+    if path is None:
+        return "(no expectation file)"
+    rel = os.path.relpath(path, ROOT)
+    return path if rel.startswith("..") else rel
+
+
+def expect_path(platform, override=None):
+    return override or os.path.join(ROOT, "tests", "expect",
+                                    platform + ".expect")
+
+
+def evaluate(platform, result, expectations, path, cmdline=None, crash=None,
+             problems=(), out=None, xml_path=None, log_path=None,
+             seconds=0.0):
+    """Compare, write JUnit, print the summary; return the exit status.
+    Every way into the harness ends here, so they all judge alike."""
+    out = out or sys.stdout
+    cmp = expect.compare(result, expectations, cmdline, crash)
+    cmp.problems.extend(problems)
+    if xml_path:
+        tree = junit.build(platform, result, cmp, seconds, cmdline, log_path)
+        junit.write(xml_path, tree)
+    for line in report.summary(platform, result, cmp, shown(path)):
+        out.write(line + "\n")
+    out.flush()
+    return EXIT_MATCH if cmp.matched else EXIT_MISMATCH
+
+
+def execute(platform, launch, timeout, results_dir, expectations, path,
+            out=None, verbose=False):
+    """Run one prepared launch to the end and judge it."""
+    out = out or sys.stdout
+    os.makedirs(results_dir, exist_ok=True)
+    log_path = os.path.join(results_dir, platform + ".log")
+    live = report.Live(expectations, out, verbose)
+    out.write("%s: %s\n" % (platform, " ".join(launch.argv)))
+    if launch.cmdline is not None:
+        out.write("  cmdline: %r\n" % launch.cmdline)
+    out.flush()
+    outcome = runner.run(launch, timeout, log_path,
+                         os.path.join(results_dir, platform + ".emu.log"),
+                         on_event=live)
+    if outcome.verdict_seconds is not None:
+        out.write("  launch to verdict: %.2f s\n" % outcome.verdict_seconds)
+    if outcome.crash and outcome.result.verdict is None:
+        _emulator_tail(out, os.path.join(results_dir, platform + ".emu.log"))
+    out.write("  log: %s\n" % shown(log_path))
+    status = evaluate(platform, outcome.result, expectations, path,
+                      launch.cmdline, outcome.crash, outcome.problems, out,
+                      os.path.join(results_dir, platform + ".xml"), log_path,
+                      outcome.seconds)
+    return EXIT_INTERRUPTED if outcome.interrupted else status
+
+
+def _emulator_tail(out, path, n=15):
+    try:
+        with open(path, "rb") as f:
+            lines = f.read()[-4096:].decode("utf-8", "replace").splitlines()
+    except OSError:
+        return
+    lines = [ktap.strip_escapes(s).strip() for s in lines]
+    lines = [s for s in lines if s][-n:]
+    if lines:
+        out.write("  emulator output (%s):\n" % shown(path))
+        for s in lines:
+            out.write("    " + s + "\n")
+
+
+def cmd_run(args):
+    plat = platforms.get(args.platform)
+    ctx = platforms.Context(ROOT, args.build, args.kernel, args.iso,
+                            args.cmdline, args.bochs3_root)
+    path = expect_path(plat.name, args.expect)
+    expectations = expect.load_expectations(path)
+    launch = plat.prepare(ctx)
+    timeout = args.timeout or plat.timeout
+    return execute(plat.name, launch, timeout,
+                   os.path.join(ctx.build, "results"), expectations, path,
+                   verbose=args.verbose)
+
+
+def cmd_parse(args):
+    with open(args.log, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    name = args.platform or "log"
+    if args.platform:
+        platforms.get(args.platform)
+        path = expect_path(args.platform, args.expect)
+        expectations = expect.load_expectations(path)
+    else:
+        path = args.expect
+        expectations = expect.load_expectations(path) if path else {}
+    live = report.Live(expectations)
+    p = ktap.Parser()
+    for line in text.split("\n"):
+        for ev in p.feed(line):
+            live(ev)
+    result = p.finish()
+    return evaluate(name, result, expectations, path, args.cmdline,
+                    xml_path=args.xml, log_path=args.log)
+
+
+def cmd_bench(args):
+    return bench.main(ROOT, args.runs, args.platforms, args.build,
+                      args.kernel, args.iso)
+
+
+def cmd_list(args):
+    for p in platforms.PLATFORMS.values():
+        print("%-24s %-6s boots %-6s timeout %3d s" % (p.name, p.family,
+                                                       p.boot, p.timeout))
+    return 0
+
+
+def parser():
+    ap = argparse.ArgumentParser(prog="cetbed.py", description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    def images(p):
+        p.add_argument("--kernel", help="kernel ELF (build/kernel.elf)")
+        p.add_argument("--iso", help="boot ISO (build/cetbed.iso)")
+        p.add_argument("--build", help="build directory (build/)")
+
+    p = sub.add_parser("run", help="boot one platform and judge the run")
+    p.add_argument("platform", help=", ".join(platforms.PLATFORMS))
+    p.add_argument("--cmdline", help="kernel command line, e.g. "
+                   "'tests=shstk_*' (ISO platforms get a variant ISO)")
+    p.add_argument("--timeout", type=float,
+                   help="seconds before the run is a CRASH (QEMU %d, Bochs "
+                   "%d)" % (platforms.QEMU_TIMEOUT, platforms.BOCHS_TIMEOUT))
+    p.add_argument("--expect", help="expectation file "
+                   "(tests/expect/PLATFORM.expect)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show test starts and all diagnostics")
+    p.add_argument("--bochs3-root", help="Debian 13 root holding Bochs 3.0 "
+                   "(build/bochs3-root)")
+    images(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("parse", help="judge a saved serial log")
+    p.add_argument("log")
+    p.add_argument("--platform", help="compare with this platform's "
+                   "expectations (default: every test must pass)")
+    p.add_argument("--expect", help="expectation file to use instead")
+    p.add_argument("--cmdline", help="the command line the log was run with")
+    p.add_argument("--xml", help="also write JUnit XML here")
+    p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("bench-boot", help="median launch-to-verdict times")
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--platforms", nargs="+", default=list(bench.PLATFORMS),
+                   metavar="PLATFORM")
+    images(p)
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("list", help="the platforms and their timeouts")
+    p.set_defaults(func=cmd_list)
+    return ap
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (platforms.PlatformError, expect.ExpectError, OSError) as e:
+        sys.stdout.flush()
+        print("cetbed: error: %s" % e, file=sys.stderr)
+        return EXIT_HARNESS
+    except KeyboardInterrupt:
+        print("cetbed: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""JUnit XML for one platform run, so CI dashboards can show it.
+
+Testcases carry the comparison, not only the raw outcome: a known
+divergence listed in the expectation file is reported as skipped with its
+reason, and a stale expectation is a failure.
+"""
+
+import re
+import xml.etree.ElementTree as ET
+
+import ktap
+
+# XML 1.0 cannot carry most control characters, and a serial log can.
+_BAD_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _clean(value):
+    return _BAD_XML.sub("?", value) if value else value
+
+
+def _text(lines):
+    return _clean("\n".join(lines)) or None
+
+
+def _sub(parent, tag, **attrs):
+    return ET.SubElement(parent, tag, {k: _clean(v) for k, v in attrs.items()})
+
+
+def _case(suite, platform, name):
+    return _sub(suite, "testcase", classname="cetbed." + platform, name=name)
+
+
+def build(platform, result, cmp, seconds=0.0, cmdline=None, log_path=None):
+    """Return an ElementTree for this run."""
+    root = ET.Element("testsuites")
+    suite = _sub(root, "testsuite", name="cetbed." + platform)
+    props = _sub(suite, "properties")
+    if cmdline is None:
+        cmdline = "(default)"
+    for key, value in (("platform", platform), ("cmdline", cmdline),
+                       ("verdict", result.verdict or "none"),
+                       ("log", log_path or "")):
+        _sub(props, "property", name=key, value=value)
+    for group, values in sorted(result.fingerprint.items()):
+        for key, value in sorted(values.items()):
+            _sub(props, "property", name="%s.%s" % (group, key), value=value)
+
+    failures = errors = skipped = 0
+    for c in cmp.checks:
+        t = c.test
+        case = _case(suite, platform, t.name)
+        detail = _text(t.diagnostics)
+        if c.ok and c.expected == ktap.PASS:
+            continue
+        if c.ok:
+            skipped += 1
+            msg = t.reason if t.outcome == ktap.SKIP else \
+                "known divergence: %s (%s)" % (c.reason, t.outcome)
+            _sub(case, "skipped", message=msg).text = detail
+        elif t.outcome in (ktap.ERROR, ktap.TIMEOUT):
+            errors += 1
+            _sub(case, "error", message=c.note, type=t.outcome).text = detail
+        else:
+            failures += 1
+            _sub(case, "failure", message=c.note,
+                 type=t.outcome).text = detail
+
+    if cmp.crash:
+        errors += 1
+        case = _case(suite, platform, "CRASH")
+        _sub(case, "error", message=cmp.crash,
+             type="CRASH").text = _text(result.diagnostics)
+    if cmp.problems:
+        failures += 1
+        case = _case(suite, platform, "run")
+        _sub(case, "failure", message=cmp.problems[0],
+             type="MISMATCH").text = _text(cmp.problems)
+
+    tests = len(cmp.checks) + (1 if cmp.crash else 0) + \
+        (1 if cmp.problems else 0)
+    suite.set("tests", str(tests))
+    suite.set("failures", str(failures))
+    suite.set("errors", str(errors))
+    suite.set("skipped", str(skipped))
+    suite.set("time", "%.3f" % seconds)
+    ET.indent(root)
+    return ET.ElementTree(root)
+
+
+def write(path, tree):
+    tree.write(path, encoding="utf-8", xml_declaration=True)

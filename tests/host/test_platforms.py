@@ -1,0 +1,114 @@
+"""Launch recipes: the emulator command lines and generated Bochs files,
+checked without starting an emulator."""
+
+import os
+import tempfile
+import unittest
+
+import support
+import platforms
+
+
+class Recipes(unittest.TestCase):
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.tmp = tmp.name
+        self.ctx = platforms.Context(support.ROOT,
+                                     build=os.path.join(self.tmp, "build"),
+                                     bochs3_root=os.path.join(self.tmp, "r"))
+        os.makedirs(os.path.join(self.ctx.build, "results"))
+        self.iso = support.write(os.path.join(self.tmp, "x.iso"), "iso")
+        vars_fd = support.write(os.path.join(self.tmp, "vars.fd"), "vars")
+        old, platforms.OVMF_VARS = platforms.OVMF_VARS, vars_fd
+        self.addCleanup(setattr, platforms, "OVMF_VARS", old)
+
+    def test_names_are_fixed(self):
+        self.assertEqual(sorted(platforms.PLATFORMS), sorted([
+            "bochs", "bochs3-tigerlake", "bochs3-sapphire-rapids",
+            "bochs3-arrow-lake", "qemu-bios", "qemu-uefi", "qemu-kernel"]))
+
+    def qemu(self, name, cmdline=None):
+        self.ctx.cmdline = cmdline
+        return platforms.get(name)._qemu(self.ctx, self.iso)
+
+    def test_qemu_common(self):
+        for name in ("qemu-kernel", "qemu-bios", "qemu-uefi"):
+            argv = self.qemu(name).argv
+            s = " ".join(argv)
+            for part in ("-accel tcg", "-nodefaults", "-display none",
+                         "-no-reboot", "-cpu max", "-m 128M",
+                         "-device isa-debug-exit,iobase=0xf4,iosize=4",
+                         "-serial stdio"):
+                self.assertIn(part, s, name)
+            self.assertNotIn("kvm", s)
+
+    def test_qemu_kernel_append(self):
+        launch = self.qemu("qemu-kernel", "tests=mm_* list")
+        i = launch.argv.index("-append")
+        self.assertEqual(launch.argv[i + 1], "tests=mm_* list")
+        self.assertEqual(launch.exit_codes["SUCCESS"], 33)
+        self.assertEqual(launch.exit_codes["ERROR"], 39)
+
+    def test_qemu_uefi_private_vars(self):
+        s = " ".join(self.qemu("qemu-uefi").argv)
+        self.assertIn("-machine q35", s)
+        self.assertIn("readonly=on,file=" + platforms.OVMF_CODE, s)
+        private = os.path.join(self.ctx.build, "results",
+                               "qemu-uefi-vars.fd")
+        self.assertIn("unit=1,file=" + private, s)
+        self.assertTrue(os.path.isfile(private))
+
+    def bochs(self, name):
+        plat = platforms.get(name)
+        work = plat.workdir(self.ctx)
+        os.makedirs(work)
+        launch = plat._bochs(self.ctx, work, self.iso)
+        return launch, support.read(os.path.join(work, "bochsrc"))
+
+    def test_bochs_rc(self):
+        launch, rc = self.bochs("bochs")
+        for line in ("cpu: model=tigerlake, ips=2000000, "
+                     "reset_on_triple_fault=0, ignore_bad_msrs=0",
+                     "megs: 32", "clock: sync=none",
+                     "romimage: file=/usr/share/bochs/BIOS-bochs-latest, "
+                     "options=fastboot",
+                     "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
+                     "ata0-master: type=cdrom, path=%s, status=inserted"
+                     % self.iso,
+                     "boot: cdrom", "display_library: term",
+                     "log: /dev/null", "panic: action=fatal",
+                     "speaker: enabled=0", "mouse: enabled=0",
+                     "com1: enabled=1, mode=file, dev=%s"
+                     % launch.serial_file):
+            self.assertIn(line + "\n", rc)
+        self.assertEqual(launch.argv[:2], ["bochs", "-q"])
+        self.assertIsNone(launch.exit_codes)
+        cont = launch.argv[launch.argv.index("-rc") + 1]
+        self.assertEqual(support.read(cont), "c\n")
+
+    def test_bochs3_lives_inside_its_root(self):
+        launch, rc = self.bochs("bochs3-sapphire-rapids")
+        inner = "/cetbed/bochs3-sapphire-rapids"
+        self.assertEqual(launch.argv[:3], ["chroot", self.ctx.bochs3_root,
+                                           "bochs"])
+        self.assertIn("cpu: model=sapphire_rapids,", rc)
+        self.assertIn("path=%s/cetbed.iso," % inner, rc)
+        self.assertIn("dev=%s/serial.log\n" % inner, rc)
+        self.assertIn("vgaromimage: file=/usr/share/bochs/"
+                      "VGABIOS-lgpl-latest\n", rc)
+        self.assertEqual(launch.serial_file, os.path.join(
+            self.ctx.bochs3_root, "cetbed", "bochs3-sapphire-rapids",
+            "serial.log"))
+        self.assertTrue(os.path.isfile(os.path.join(
+            self.ctx.bochs3_root, inner[1:], "cetbed.iso")))
+
+    def test_missing_root_is_an_error_not_a_skip(self):
+        with self.assertRaises(platforms.PlatformError) as cm:
+            platforms.get("bochs3-arrow-lake").check(self.ctx)
+        self.assertIn("run 'scripts/bochs3-root.sh build/bochs3-root'",
+                      str(cm.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
