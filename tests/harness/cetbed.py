@@ -109,6 +109,31 @@ def cmd_run(args):
                    verbose=args.verbose)
 
 
+def cmd_run_all(args):
+    """Every platform in turn, each judged on its own; one failing platform
+    does not stop the others, and a harness error on one is its failure."""
+    verdicts = []
+    for name in args.platforms:
+        args.platform = name
+        try:
+            status = cmd_run(args)
+        except (platforms.PlatformError, expect.ExpectError, OSError) as e:
+            print("%s: HARNESS ERROR: %s" % (name, e))
+            status = EXIT_HARNESS
+        if status == EXIT_INTERRUPTED:
+            return status
+        verdicts.append((name, status))
+        print()
+    print("all platforms:")
+    for name, status in verdicts:
+        word = {EXIT_MATCH: "MATCH", EXIT_MISMATCH: "MISMATCH"}.get(
+            status, "HARNESS ERROR")
+        print("  %-24s %s" % (name, word))
+    bad = sum(1 for _, s in verdicts if s != EXIT_MATCH)
+    print("platforms: %d passed, %d failed" % (len(verdicts) - bad, bad))
+    return EXIT_MATCH if not bad else EXIT_MISMATCH
+
+
 def cmd_parse(args):
     with open(args.log, "rb") as f:
         text = f.read().decode("utf-8", "replace")
@@ -167,6 +192,17 @@ def parser():
                    "(build/bochs3-root)")
     images(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("run-all", help="run several platforms, then one "
+                       "summary; non-zero if any does not match")
+    p.add_argument("platforms", nargs="+", metavar="PLATFORM")
+    p.add_argument("--cmdline", help="kernel command line for every platform")
+    p.add_argument("--timeout", type=float, help="seconds per platform")
+    p.add_argument("--expect", default=None, help=argparse.SUPPRESS)
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--bochs3-root", help="Debian 13 root holding Bochs 3.0")
+    images(p)
+    p.set_defaults(func=cmd_run_all)
 
     p = sub.add_parser("parse", help="judge a saved serial log")
     p.add_argument("log")
