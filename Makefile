@@ -45,7 +45,7 @@ KERNEL_ASM := $(wildcard boot/*.asm kernel/*.asm cet/*.asm tests/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(KERNEL_ASM))
 
 USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o
-USER_PROGS := selftest
+USER_PROGS := selftest shstk
 USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
@@ -84,10 +84,10 @@ $(B)/%.o: %.asm $(ASM_OFFSETS)
 	$(call say,NASM,$<)
 	$(Q)$(NASM) $(NASMFLAGS) -MD $(B)/$*.d -o $@ $<
 
-$(B)/user/%.elf: $(B)/user/%.o $(B)/user/probes.o $(USER_LIB) user/user.ld
+$(B)/user/%.elf: $(B)/user/%.o $(B)/user/%_probes.o $(USER_LIB) user/user.ld
 	$(call say,LD,$@)
 	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T user/user.ld -o $@ \
-		$(USER_LIB) $(B)/user/probes.o $<
+		$(USER_LIB) $(B)/user/$*_probes.o $<
 
 # The embedded programs are part of the kernel image.
 $(B)/kernel/userprogs.o: $(USER_ELF)

@@ -7,7 +7,9 @@
 #define ENOMEM 12
 #define EFAULT 14
 #define EBUSY 16
+#define EEXIST 17
 #define EINVAL 22
 #define ENOSYS 38
+#define EOPNOTSUPP 95
 
 #endif

@@ -14,6 +14,7 @@ struct fault_catch {
 	struct fault_info info;
 	struct trap_frame frame;
 	struct fault_catch *prev;
+	u64 s_cet; /* IA32_S_CET when armed: a fault unwinds to it */
 };
 
 /* Returns true if fn faulted; *c then holds the fault and the trap frame. */

@@ -3,6 +3,7 @@
  * Makefile turns the "->" markers into build/include/asm-offsets.inc.
  */
 #include "mm/layout.h"
+#include "x86/cet.h"
 #include "x86/cpu.h"
 #include "x86/msr.h"
 #include "x86/paging.h"
@@ -10,6 +11,7 @@
 #include "x86/trap.h"
 #include "kernel/ctx.h"
 #include "syscall.h"
+#include "user/shstk.h"
 
 #define DEFINE(sym, val) asm volatile("\n.ascii \"->" #sym " %0\"" ::"i"((long)(val)))
 #define OFFSET(sym, type, member) DEFINE(sym, offsetof(type, member))
@@ -21,6 +23,15 @@ void asm_offsets(void)
 	DEFINE(KERNEL_PHYS, KERNEL_PHYS);
 	DEFINE(PHYS_MAP_BASE, PHYS_MAP_BASE);
 	DEFINE(SYS_EXIT, SYS_EXIT);
+	DEFINE(SYS_SHSTK_CTL, SYS_SHSTK_CTL);
+	DEFINE(SHSTK_OP_ENABLE, SHSTK_OP_ENABLE);
+	DEFINE(SHSTK_FEAT_SHSTK, SHSTK_FEAT_SHSTK);
+	DEFINE(SHSTK_FEAT_WRSS, SHSTK_FEAT_WRSS);
+	DEFINE(START_FAILED_EXIT, START_FAILED_EXIT);
+	DEFINE(USER_CS32, USER_CS32);
+	DEFINE(SH_EXIT_SMASH_WORKED, SH_EXIT_SMASH_WORKED);
+	DEFINE(SH_EXIT_REDIRECTED, SH_EXIT_REDIRECTED);
+	DEFINE(SH_EXIT_READ_MISMATCH, SH_EXIT_READ_MISMATCH);
 	DEFINE(KERNEL_CS, KERNEL_CS);
 	DEFINE(KERNEL_DS, KERNEL_DS);
 	DEFINE(USER_CS, USER_CS);
@@ -32,6 +43,10 @@ void asm_offsets(void)
 	DEFINE(X86_CR0_WP, X86_CR0_WP);
 	DEFINE(X86_CR4_PAE, X86_CR4_PAE);
 	DEFINE(MSR_EFER, MSR_EFER);
+	DEFINE(MSR_IA32_PL0_SSP, MSR_IA32_PL0_SSP);
+	DEFINE(MSR_IA32_S_CET, MSR_IA32_S_CET);
+	DEFINE(CET_SH_STK_EN, CET_SH_STK_EN);
+	DEFINE(CET_WR_SHSTK_EN, CET_WR_SHSTK_EN);
 	DEFINE(EFER_LME, EFER_LME);
 	DEFINE(EFER_NXE, EFER_NXE);
 	DEFINE(TRAP_FRAME_SIZE, sizeof(struct trap_frame));
@@ -53,4 +68,10 @@ void asm_offsets(void)
 	OFFSET(KCTX_R15, struct kctx, r15);
 	OFFSET(KCTX_RSP, struct kctx, rsp);
 	OFFSET(KCTX_RFLAGS, struct kctx, rflags);
+	OFFSET(UE_RIP, struct user_entry, rip);
+	OFFSET(UE_RSP, struct user_entry, rsp);
+	OFFSET(UE_RFLAGS, struct user_entry, rflags);
+	OFFSET(UE_RDI, struct user_entry, rdi);
+	OFFSET(UE_RSI, struct user_entry, rsi);
+	OFFSET(UE_RDX, struct user_entry, rdx);
 }

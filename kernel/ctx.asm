@@ -31,23 +31,23 @@ kctx_call:
 	xor eax, eax
 	ret
 
-; long kctx_enter_user(struct kctx *ctx, u64 rip, u64 rsp, u64 arg0, u64 arg1, u64 rflags)
+; long kctx_enter_user(struct kctx *ctx, const struct user_entry *e)
 global kctx_enter_user
 kctx_enter_user:
 	endbr64
 	SAVE_CTX
 	push USER_DS
-	push rdx
-	push r9
+	push qword [rsi + UE_RSP]
+	push qword [rsi + UE_RFLAGS]
 	push USER_CS
-	push rsi
-	mov rdi, rcx
-	mov rsi, r8
+	push qword [rsi + UE_RIP]
+	mov rdi, [rsi + UE_RDI]
+	mov rdx, [rsi + UE_RDX]
+	mov rsi, [rsi + UE_RSI]
 	; Nothing of the kernel's registers may leak into ring 3.
 	xor eax, eax
 	xor ebx, ebx
 	xor ecx, ecx
-	xor edx, edx
 	xor ebp, ebp
 	xor r8d, r8d
 	xor r9d, r9d

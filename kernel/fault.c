@@ -1,6 +1,9 @@
 /* Armed catches for kernel-mode exceptions (include/fault.h). */
+#include "cet.h"
 #include "fault.h"
 #include "lib.h"
+#include "x86/cpu.h"
+#include "x86/msr.h"
 
 static struct fault_catch *catch_top;
 
@@ -13,6 +16,7 @@ bool fault_catch_call(struct fault_catch *c, void (*fn)(void *), void *arg)
 {
 	c->prev = catch_top;
 	c->info = (struct fault_info){ 0 };
+	c->s_cet = cet_path != CET_PATH_NONE ? rdmsr(MSR_IA32_S_CET) : 0;
 	catch_top = c;
 	long faulted = kctx_call(&c->ctx, fn, arg);
 	/* On the fault path fault_catch_deliver() already unlinked c. */
@@ -37,5 +41,11 @@ void fault_catch_deliver(const struct trap_frame *f, u64 cr2)
 		.rsp = f->rsp,
 		.user = (f->cs & 3) != 0,
 	};
+	/*
+	 * A test that turned supervisor shadow stacks on has left SSP on its
+	 * own stack; the armed context knows nothing of it.
+	 */
+	if (cet_path != CET_PATH_NONE)
+		wrmsr(MSR_IA32_S_CET, c->s_cet);
 	kctx_resume(&c->ctx, 1);
 }

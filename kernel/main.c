@@ -2,6 +2,7 @@
  * kernel_main: console and platform fingerprint first, then the boot
  * information, memory, descriptor tables and protections, then the tests.
  */
+#include "cet.h"
 #include "console.h"
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
@@ -94,6 +95,7 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 
 	mm_init(&boot.mem);
 	cpu_setup();
+	cet_init();
 	tss_init_ist();
 	idt_use_ist();
 	syscall_init();

@@ -5,6 +5,7 @@
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/usercopy.h"
+#include "shstk.h"
 #include "syscall.h"
 #include "x86/cpu.h"
 #include "x86/msr.h"
@@ -79,6 +80,15 @@ int syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_UNAME:
 		ret = sys_uname(f->rdi, f->rsi);
+		break;
+	case SYS_SHSTK_CTL:
+		ret = sys_shstk_ctl(f->rdi, f->rsi);
+		break;
+	case SYS_MAP_SHADOW_STACK:
+		ret = sys_map_shadow_stack(f->rdi, f->rsi, f->rdx);
+		break;
+	case SYS_MUNMAP:
+		ret = sys_munmap(f->rdi, f->rsi);
 		break;
 	default:
 		ret = -ENOSYS;

@@ -9,6 +9,7 @@
 #include "mm/mm.h"
 #include "mm/pt.h"
 #include "x86/cpu.h"
+#include "x86/msr.h"
 
 extern const struct userprog __userprogs_start[], __userprogs_end[];
 extern u64 syscall_kernel_rsp;
@@ -60,8 +61,9 @@ int uproc_create(struct uproc *p, const char *name)
 		}
 	}
 	p->kstack_top = kstack_alloc();
-	if (!p->kstack_top)
+	if (!p->kstack_top || cet_task_init(&p->cet))
 		goto oom;
+	p->mem = (struct umem){ .pml4 = p->pml4 };
 	p->entry = ((const Elf64_Ehdr *)p->img.data)->e_entry;
 	p->stack_top = USER_STACK_TOP;
 	return 0;
@@ -74,6 +76,7 @@ fail:
 
 void uproc_destroy(struct uproc *p)
 {
+	cet_task_free(&p->cet);
 	if (p->kstack_top)
 		kstack_free(p->kstack_top);
 	if (p->pml4) {
@@ -89,6 +92,17 @@ u64 uproc_symbol(struct uproc *p, const char *name)
 	return elf_symbol(&p->img, name);
 }
 
+bool uproc_peek(struct uproc *p, u64 va, u64 *val)
+{
+	int level;
+	u64 *e = pt_walk(p->pml4, va, &level);
+
+	if (!e || (va & 7) || level != 1)
+		return false;
+	*val = *(u64 *)phys_to_virt(pte_addr(*e) + (va & (PAGE_SIZE - 1)));
+	return true;
+}
+
 enum uproc_state uproc_run(struct uproc *p, u64 arg0, u64 arg1)
 {
 	current = p;
@@ -96,8 +110,11 @@ enum uproc_state uproc_run(struct uproc *p, u64 arg0, u64 arg1)
 	tss_set_rsp0(p->kstack_top);
 	syscall_kernel_rsp = p->kstack_top;
 	write_cr3(virt_to_phys(p->pml4));
-	kctx_enter_user(&p->ctx, p->entry, p->stack_top, arg0, arg1,
-			X86_RFLAGS_FIXED | X86_RFLAGS_IF);
+	cet_task_load(&p->cet);
+	struct user_entry e = { .rip = p->entry, .rsp = p->stack_top,
+				.rflags = X86_RFLAGS_FIXED | X86_RFLAGS_IF,
+				.rdi = arg0, .rsi = arg1, .rdx = p->arg2 };
+	kctx_enter_user(&p->ctx, &e);
 	/* Back through uproc_finish(): the kernel's page tables are loaded again. */
 	current = NULL;
 	return p->state;
@@ -105,6 +122,12 @@ enum uproc_state uproc_run(struct uproc *p, u64 arg0, u64 arg1)
 
 static void __noreturn uproc_finish(struct uproc *p)
 {
+	cet_task_save(&p->cet);
+	if (cet_path != CET_PATH_NONE) {
+		/* Nothing of the program's CET state stays live in the CPU. */
+		wrmsr(MSR_IA32_U_CET, 0);
+		wrmsr(MSR_IA32_PL3_SSP, 0);
+	}
 	write_cr3(virt_to_phys(kernel_pml4));
 	kctx_resume(&p->ctx, 1);
 }
@@ -135,7 +158,10 @@ void uproc_fault(const struct trap_frame *f, u64 cr2)
 		.rsp = f->rsp,
 		.user = true,
 	};
+	p->fault_ssp = cet_path != CET_PATH_NONE ? rdmsr(MSR_IA32_PL3_SSP) : 0;
 	trap_describe(&p->fault, line, sizeof(line));
-	diag("%s: user fault: %s", p->prog->name, line);
+	diag("%s: user fault: %s%s ssp 0x%lx", p->prog->name, line,
+	     f->vector == X86_EXC_PF && (f->error_code & PF_EC_SS) ? " (shadow-stack access)" : "",
+	     p->fault_ssp);
 	uproc_finish(p);
 }

@@ -16,3 +16,4 @@ section .userprogs progbits alloc noexec nowrite align=8
 %endmacro
 
 USERPROG selftest
+USERPROG shstk

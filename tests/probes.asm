@@ -1,6 +1,8 @@
 ; Kernel-mode instructions that fault on purpose.  Each *_rip label marks the
 ; faulting instruction, so tests can assert the reported rip exactly.
 
+%include "asm-offsets.inc"
+
 section .text
 
 %macro PROBE 1
@@ -69,6 +71,57 @@ kp_rewrite_stac_rip:
 
 PROBE kp_call				; (addr): the fault is reported at the target
 	call rdi
+	ret
+
+PROBE kp_wruss				; (struct { u64 addr, value; } *)
+	mov rax, [rdi + 8]
+	mov rdi, [rdi]
+global kp_wruss_rip
+kp_wruss_rip:
+	wrussq [rdi], rax
+	ret
+
+; (struct { u64 addr, token; } *): supervisor shadow stacks on, SSP on the
+; supervisor token at `token` (SETSSBSY), then WRSS to addr, then all off.
+; A fault in WRSS unwinds through the fault catch, which restores S_CET.
+PROBE kp_wrss_supervisor
+	mov r8, [rdi]
+	mov r9, [rdi + 8]
+	mov ecx, MSR_IA32_PL0_SSP
+	mov rax, r9
+	mov rdx, r9
+	shr rdx, 32
+	wrmsr
+	mov ecx, MSR_IA32_S_CET
+	mov eax, CET_SH_STK_EN | CET_WR_SHSTK_EN
+	xor edx, edx
+	wrmsr
+	setssbsy
+global kp_wrss_supervisor_rip
+kp_wrss_supervisor_rip:
+	wrssq [r8], r9
+	clrssbsy [r9]
+	mov ecx, MSR_IA32_S_CET
+	xor eax, eax
+	xor edx, edx
+	wrmsr
+	ret
+
+PROBE kp_wrmsr				; (struct { u64 msr, value; } *)
+	mov ecx, [rdi]
+	mov eax, [rdi + 8]
+	mov edx, [rdi + 12]
+global kp_wrmsr_rip
+kp_wrmsr_rip:
+	wrmsr
+	ret
+
+PROBE kp_xrstors			; (area): XRSTORS of CET_U
+	mov eax, 1 << 11
+	xor edx, edx
+global kp_xrstors_rip
+kp_xrstors_rip:
+	xrstors64 [rdi]
 	ret
 
 PROBE kp_load_fs			; (selector)

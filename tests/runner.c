@@ -104,6 +104,7 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 {
 	unsigned planned = 0, errors = boot_errors;
 	enum test_outcome worst = TEST_PASS;
+	unsigned passed = 0;
 
 	for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++)
 		if (cmdline_selects(cl, tc->name) && !cl->list)
@@ -129,10 +130,18 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 		if (!cmdline_selects(cl, tc->name) || cl->list)
 			continue;
 		enum test_outcome o = run_one(tc, ++n);
+		passed += o == TEST_PASS;
 		if (o > worst)
 			worst = o;
 	}
-	if (!planned && worst == TEST_PASS)
+	/*
+	 * The run: ERROR or FAILURE if any test says so; SUCCESS if anything
+	 * passed and the rest skipped for what the platform lacks (each skip
+	 * keeps its reason on its own line); SKIP only if nothing passed.
+	 */
+	if (worst == TEST_SKIP && passed)
+		worst = TEST_PASS;
+	if (!passed && worst == TEST_PASS)
 		worst = TEST_SKIP;
 	if (errors)
 		worst = TEST_ERROR;

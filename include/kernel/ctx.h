@@ -17,8 +17,14 @@ struct kctx {
  * value given to kctx_resume() when something resumed the context instead.
  */
 long kctx_call(struct kctx *ctx, void (*fn)(void *), void *arg);
-/* Like kctx_call, but enters ring 3 at rip with rsp, rdi = arg0, rsi = arg1. */
-long kctx_enter_user(struct kctx *ctx, u64 rip, u64 rsp, u64 arg0, u64 arg1, u64 rflags);
+/* Where and how ring 3 starts. */
+struct user_entry {
+	u64 rip, rsp, rflags;
+	u64 rdi, rsi, rdx;
+};
+
+/* Like kctx_call, but enters ring 3 as described by e. */
+long kctx_enter_user(struct kctx *ctx, const struct user_entry *e);
 /* Returns into the kctx_call (or kctx_enter_user) that armed ctx; value != 0. */
 void __noreturn kctx_resume(const struct kctx *ctx, long value);
 

@@ -1,0 +1,154 @@
+/*
+ * User shadow stacks: turning them on and off per program, placing new ones
+ * with guard pages and restore tokens, and unmapping.  The calling
+ * program's CET state is live in the MSRs while it is in a system call, so
+ * changes go straight to IA32_U_CET / IA32_PL3_SSP and are saved with the
+ * rest of its state when it is switched out.
+ */
+#include "cet.h"
+#include "errno.h"
+#include "fault.h"
+#include "kernel/uproc.h"
+#include "lib.h"
+#include "mm/layout.h"
+#include "mm/umem.h"
+#include "mm/usercopy.h"
+#include "shstk.h"
+#include "syscall.h"
+#include "x86/cet.h"
+#include "x86/cpu.h"
+#include "x86/msr.h"
+#include "x86/paging.h"
+
+#define SHSTK_FEATURES (SHSTK_FEAT_SHSTK | SHSTK_FEAT_WRSS)
+
+struct wruss_args {
+	u64 addr, value;
+};
+
+static void do_wruss(void *arg)
+{
+	struct wruss_args *w = arg;
+	asm volatile("wrussq %0, (%1)" ::"r"(w->value), "r"(w->addr) : "memory");
+}
+
+int shstk_wruss(u64 uaddr, u64 value)
+{
+	struct fault_catch c;
+	struct wruss_args w = { uaddr, value };
+
+	if ((uaddr & 7) || !user_range_ok(uaddr, 8))
+		return -EFAULT;
+	return fault_catch_call(&c, do_wruss, &w) ? -EFAULT : 0;
+}
+
+static long shstk_enable(struct uproc *p, u64 features)
+{
+	u64 u_cet = rdmsr(MSR_IA32_U_CET);
+
+	if (features & SHSTK_FEAT_SHSTK && !(p->shstk_features & SHSTK_FEAT_SHSTK)) {
+		long addr = umem_reserve(&p->mem, 0, SHSTK_DEFAULT_SIZE);
+		if (addr < 0)
+			return addr;
+		if (umem_map_shstk(&p->mem, addr, SHSTK_DEFAULT_SIZE))
+			return -ENOMEM;
+		p->shstk_base = addr;
+		p->shstk_size = SHSTK_DEFAULT_SIZE;
+		/* An empty stack: SSP at the top, no token to return through. */
+		wrmsr(MSR_IA32_PL3_SSP, addr + SHSTK_DEFAULT_SIZE);
+		u_cet |= CET_SH_STK_EN;
+		p->shstk_features |= SHSTK_FEAT_SHSTK;
+	}
+	if (features & SHSTK_FEAT_WRSS) {
+		if (!(p->shstk_features & SHSTK_FEAT_SHSTK))
+			return -EINVAL;
+		u_cet |= CET_WR_SHSTK_EN;
+		p->shstk_features |= SHSTK_FEAT_WRSS;
+	}
+	wrmsr(MSR_IA32_U_CET, u_cet);
+	return 0;
+}
+
+static long shstk_disable(struct uproc *p, u64 features)
+{
+	u64 u_cet = rdmsr(MSR_IA32_U_CET);
+
+	if (features & (SHSTK_FEAT_WRSS | SHSTK_FEAT_SHSTK)) {
+		u_cet &= ~CET_WR_SHSTK_EN;
+		p->shstk_features &= ~SHSTK_FEAT_WRSS;
+	}
+	if (features & SHSTK_FEAT_SHSTK && p->shstk_features & SHSTK_FEAT_SHSTK) {
+		u_cet &= ~CET_SH_STK_EN;
+		wrmsr(MSR_IA32_PL3_SSP, 0);
+		umem_unmap(&p->mem, p->shstk_base, p->shstk_size);
+		p->shstk_base = p->shstk_size = 0;
+		p->shstk_features &= ~SHSTK_FEAT_SHSTK;
+	}
+	wrmsr(MSR_IA32_U_CET, u_cet);
+	return 0;
+}
+
+long sys_shstk_ctl(u64 op, u64 features)
+{
+	struct uproc *p = uproc_current();
+
+	if (!cet_shstk_available())
+		return -EOPNOTSUPP;
+	if (features & ~(u64)SHSTK_FEATURES)
+		return -EINVAL;
+	switch (op) {
+	case SHSTK_OP_ENABLE:
+		if (features & p->shstk_locked)
+			return -EPERM;
+		return shstk_enable(p, features);
+	case SHSTK_OP_DISABLE:
+		if (features & p->shstk_locked)
+			return -EPERM;
+		return shstk_disable(p, features);
+	case SHSTK_OP_LOCK:
+		p->shstk_locked |= features;
+		return 0;
+	case SHSTK_OP_STATUS:
+		return p->shstk_features;
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_map_shadow_stack(u64 addr, u64 size, u64 flags)
+{
+	struct uproc *p = uproc_current();
+
+	if (!cet_shstk_available())
+		return -EOPNOTSUPP;
+	if (flags & ~(u64)SHADOW_STACK_SET_TOKEN || !size || (size & 7))
+		return -EINVAL;
+	long va = umem_reserve(&p->mem, addr, size);
+	if (va < 0)
+		return va;
+	u64 mapped = ALIGN_UP(size, PAGE_SIZE);
+	if (umem_map_shstk(&p->mem, va, mapped))
+		return -ENOMEM;
+	if (flags & SHADOW_STACK_SET_TOKEN) {
+		/* The token sits in the top slot of the requested size. */
+		u64 slot = va + size - 8;
+		if (shstk_wruss(slot, shstk_restore_token(slot))) {
+			umem_unmap(&p->mem, va, mapped);
+			return -EFAULT;
+		}
+	}
+	return va;
+}
+
+long sys_munmap(u64 addr, u64 size)
+{
+	struct uproc *p = uproc_current();
+
+	if ((addr & (PAGE_SIZE - 1)) || !size || !user_range_ok(addr, size))
+		return -EINVAL;
+	umem_unmap(&p->mem, addr, ALIGN_UP(size, PAGE_SIZE));
+	if (p->shstk_size && addr < p->shstk_base + p->shstk_size &&
+	    addr + size > p->shstk_base)
+		p->shstk_size = 0; /* no longer the kernel's to free on disable */
+	return 0;
+}

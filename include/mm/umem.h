@@ -1,0 +1,35 @@
+/*
+ * User memory in one address space: anonymous and shadow-stack mappings,
+ * each with an unmapped guard page on both sides, and unmapping.
+ */
+#ifndef CETBED_MM_UMEM_H
+#define CETBED_MM_UMEM_H
+
+#include "types.h"
+
+/* Where mappings the kernel places for a program start. */
+#define USER_MMAP_BASE 0x0000100000000000UL
+#define USER_MMAP_END 0x0000700000000000UL
+
+/* Leaf flags of a user shadow-stack page: W=0, D=1 (upper levels stay writable). */
+#define PTE_USER_SHSTK (PTE_P | PTE_U | PTE_A | PTE_D | PTE_SW_OWNED)
+
+struct umem {
+	u64 *pml4;
+	u64 next; /* placement cursor in [USER_MMAP_BASE, USER_MMAP_END) */
+};
+
+/*
+ * Picks or checks a range: addr 0 picks one above the cursor; otherwise
+ * addr must be page-aligned user space with [addr - 4K, addr + size + 4K)
+ * unmapped.  Returns the address or -errno.
+ */
+long umem_reserve(struct umem *u, u64 addr, u64 size);
+/* Maps fresh zeroed frames with the given leaf flags.  0 or -ENOMEM. */
+int umem_map(struct umem *u, u64 addr, u64 size, u64 flags);
+/* Unmaps and frees every page in the range; absent pages are skipped. */
+void umem_unmap(struct umem *u, u64 addr, u64 size);
+/* A shadow-stack mapping (see PTE_USER_SHSTK). */
+int umem_map_shstk(struct umem *u, u64 addr, u64 size);
+
+#endif

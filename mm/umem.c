@@ -1,0 +1,69 @@
+/* User mappings with guard gaps (include/mm/umem.h). */
+#include "errno.h"
+#include "lib.h"
+#include "mm/frame.h"
+#include "mm/layout.h"
+#include "mm/mm.h"
+#include "mm/pt.h"
+#include "mm/umem.h"
+
+static bool range_unmapped(struct umem *u, u64 base, u64 end)
+{
+	for (u64 va = base; va < end; va += PAGE_SIZE)
+		if (pt_walk(u->pml4, va, NULL))
+			return false;
+	return true;
+}
+
+long umem_reserve(struct umem *u, u64 addr, u64 size)
+{
+	if (!size || size > USER_MMAP_END - USER_MMAP_BASE)
+		return -EINVAL;
+	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!addr) {
+		if (u->next < USER_MMAP_BASE)
+			u->next = USER_MMAP_BASE;
+		/* The page at the cursor is the guard below the new mapping. */
+		addr = u->next + PAGE_SIZE;
+		if (addr + size + PAGE_SIZE > USER_MMAP_END)
+			return -ENOMEM;
+		u->next = addr + size;
+		return (long)addr;
+	}
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (addr < USER_BASE + PAGE_SIZE || addr > USER_TOP - PAGE_SIZE ||
+	    size > USER_TOP - PAGE_SIZE - addr)
+		return -EINVAL;
+	if (!range_unmapped(u, addr - PAGE_SIZE, addr + size + PAGE_SIZE))
+		return -EEXIST;
+	return (long)addr;
+}
+
+int umem_map(struct umem *u, u64 addr, u64 size, u64 flags)
+{
+	for (u64 off = 0; off < size; off += PAGE_SIZE) {
+		u64 pa = frame_alloc();
+		if (!pa || pt_map(u->pml4, addr + off, pa, flags | PTE_SW_OWNED)) {
+			if (pa)
+				frame_free(pa);
+			umem_unmap(u, addr, off);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void umem_unmap(struct umem *u, u64 addr, u64 size)
+{
+	for (u64 va = addr; va < addr + size; va += PAGE_SIZE) {
+		u64 old = pt_unmap(u->pml4, va);
+		if ((old & PTE_P) && (old & PTE_SW_OWNED))
+			frame_free(pte_addr(old));
+	}
+}
+
+int umem_map_shstk(struct umem *u, u64 addr, u64 size)
+{
+	return umem_map(u, addr, size, PTE_USER_SHSTK | mm_nx());
+}
