@@ -456,18 +456,41 @@ TEST(shstk_xsaves_cet_u_roundtrip, "shstk")
 	CHECK_EQ(t, rdmsr(MSR_IA32_U_CET), CET_SH_STK_EN | CET_WR_SHSTK_EN, "U_CET restored");
 	CHECK_EQ(t, rdmsr(MSR_IA32_PL3_SSP), 0x00007fffdead0008UL, "PL3_SSP restored");
 
-	/* XRSTORS applies WRMSR's checks. */
-	static const u64 bad_ssp[] = { 0x8000000000001000UL, 0x00007fffdead0001UL };
-	for (unsigned i = 0; i < ARRAY_SIZE(bad_ssp); i++) {
-		cet_u[1] = bad_ssp[i];
-		diag("XRSTORS with PL3_SSP 0x%lx", bad_ssp[i]);
+	wrmsr(MSR_IA32_U_CET, 0);
+	wrmsr(MSR_IA32_PL3_SSP, 0);
+	cet_task_free(&c);
+}
+
+/* XRSTORS of CET_U applies WRMSR's checks: a bad value is #GP, not dropped. */
+TEST(shstk_xrstors_cet_u_invalid_gp, "shstk")
+{
+	static const struct {
+		u64 u_cet, ssp;
+		const char *what;
+	} bad[] = {
+		{ CET_SH_STK_EN, 0x8000000000001000UL, "non-canonical PL3_SSP" },
+		{ CET_SH_STK_EN, 0x00007fffdead0001UL, "PL3_SSP bits 1:0 set" },
+		{ CET_SH_STK_EN | BIT(7), 0x00007fffdead0000UL, "reserved U_CET bit 7" },
+	};
+	struct cet_task c;
+
+	if (!need_shstk(t))
+		return;
+	if (cet_path != CET_PATH_XSAVES)
+		return test_skip(t, "CPUID.(0xD,1):ECX[11] CET_U state component not enumerated");
+	if (cet_task_init(&c))
+		return test_error(t, "out of memory");
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		wrmsr(MSR_IA32_U_CET, 0);
+		wrmsr(MSR_IA32_PL3_SSP, 0x1000);
+		cet_task_set(&c, bad[i].u_cet, bad[i].ssp);
+		diag("XRSTORS with %s (U_CET 0x%lx, PL3_SSP 0x%lx)", bad[i].what, bad[i].u_cet,
+		     bad[i].ssp);
 		struct fault_expect e = { X86_EXC_GP, 0, (u64)kp_xrstors_rip, 0 };
-		expect_kernel_fault(t, kp_xrstors, area, &e);
+		if (!expect_kernel_fault(t, kp_xrstors, c.xsave, &e))
+			diag("after XRSTORS: U_CET 0x%lx PL3_SSP 0x%lx", rdmsr(MSR_IA32_U_CET),
+			     rdmsr(MSR_IA32_PL3_SSP));
 	}
-	cet_u[1] = 0;
-	cet_u[0] = CET_SH_STK_EN | BIT(7); /* a reserved U_CET bit */
-	struct fault_expect e = { X86_EXC_GP, 0, (u64)kp_xrstors_rip, 0 };
-	expect_kernel_fault(t, kp_xrstors, area, &e);
 	wrmsr(MSR_IA32_U_CET, 0);
 	wrmsr(MSR_IA32_PL3_SSP, 0);
 	cet_task_free(&c);
