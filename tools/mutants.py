@@ -3,11 +3,11 @@
 scratch copy of the tree, boots it on QEMU (-kernel) and checks that the tests
 meant to catch that bug report `not ok`.
 
-usage: tools/mutants.py [NAME...]       (default: every mutant)
+usage: tools/mutants.py [--bochs3-root DIR] [NAME...]   (default: every mutant)
 
-Mutants that need CET run on a CET platform only and are not listed here;
-this set covers what TCG can execute.  Exit status 0 when every mutant is
-caught.
+Mutants of CET code run on Bochs (the harness's `bochs` platform, or
+bochs3-tigerlake for the XSAVES path), the rest on QEMU -kernel, which is
+faster.  Exit status 0 when every mutant is caught.
 """
 import os
 import re
@@ -18,7 +18,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# name: (file, old text, new text, tests that must fail)
+# name: (file, old text, new text, tests that must fail[, platform])
 MUTANTS = {
     "fault-ec-compare": ("tests/check.c", "got->error_code == want->error_code",
                          "got->error_code == (want->error_code ^ 0x8000)",
@@ -85,11 +85,84 @@ MUTANTS = {
                ["sys_unknown_number_enosys"]),
     "bp-gate-dpl0": ("kernel/idt.c", "	idt_set(X86_EXC_BP, 3, 0);", "",
                      ["user_int3_breakpoint"]),
+    # Shadow stacks: these need a CPU that enforces CET.
+    "fault-ec-compare-cet": ("tests/check.c", "got->error_code == want->error_code",
+                             "got->error_code == (want->error_code ^ 0x8000)",
+                             ["shstk_smashed_return_cp1", "shstk_far_ret_mismatch_cp2",
+                              "shstk_rstorssp_bad_token_cp4", "shstk_rstorssp_token_in_normal_page",
+                              "shstk_mov_store_faults_without_ss", "shstk_wrss_to_normal_memory_pf_ss",
+                              "shstk_call_with_ssp_in_normal_memory", "shstk_incssp_past_top_hits_guard",
+                              "shstk_msr_pl3_ssp_checks", "shstk_msr_u_cet_reserved_bits",
+                              "shstk_user_supervisor_mismatch"], "bochs"),
+    "wrss-never-enabled": ("cet/shstk.c", "		u_cet |= CET_WR_SHSTK_EN;", "",
+                           ["shstk_wrss_write_used_by_ret", "shstk_wrss_needs_wr_shstk_en"], "bochs"),
+    # CPU behaviour the kernel cannot break: these flip the test's own check.
+    "rdssp-off-check": ("user/shstk.c", "== 0x5a5a5a5a5a5a5a5aUL ? 0 : 1", "!= 0x5a5a5a5a5a5a5a5aUL ? 0 : 1",
+                        ["shstk_rdssp_off_keeps_register"]),
+    "call-rel0-check": ("user/shstk.c", "return u_call_rel0() == 0 ? 0 : 1;", "return u_call_rel0() == 8 ? 0 : 1;",
+                        ["shstk_call_rel0_does_not_push"], "bochs"),
+    "shstk-pte-writable": ("include/mm/umem.h", "(PTE_P | PTE_U | PTE_A | PTE_D | PTE_SW_OWNED)",
+                           "(PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | PTE_SW_OWNED)",
+                           ["shstk_ctl_and_map_shadow_stack", "shstk_call_ret_nested_64",
+                            "shstk_smashed_return_cp1", "shstk_swapcontext_tokens"], "bochs"),
+    "shstk-pte-not-dirty": ("include/mm/umem.h", "(PTE_P | PTE_U | PTE_A | PTE_D | PTE_SW_OWNED)",
+                            "(PTE_P | PTE_U | PTE_A | PTE_SW_OWNED)",
+                            ["shstk_call_ret_nested_64", "shstk_overflow_into_guard_page"], "bochs"),
+    "upper-levels-readonly": ("mm/pt.c", "	u64 upper = PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);",
+                              "	u64 upper = va < USER_TOP ? PTE_P | PTE_U : PTE_P | PTE_W;",
+                              ["shstk_call_ret_nested_64", "shstk_upper_level_readonly_is_not_shstk"],
+                              "bochs"),
+    "enable-leaves-ssp": ("cet/shstk.c", "		wrmsr(MSR_IA32_PL3_SSP, addr + SHSTK_DEFAULT_SIZE);", "",
+                          ["shstk_call_ret_nested_64", "shstk_ctl_and_map_shadow_stack"], "bochs"),
+    "wrss-always-on": ("cet/shstk.c", "		u_cet |= CET_SH_STK_EN;",
+                       "		u_cet |= CET_SH_STK_EN | CET_WR_SHSTK_EN;",
+                       ["shstk_wrss_needs_wr_shstk_en"], "bochs"),
+    "token-without-plus-8": ("include/shstk.h", "	return (addr + 8) | 1;", "	return addr | 1;",
+                             ["shstk_swapcontext_tokens", "shstk_overflow_into_guard_page",
+                              "shstk_ctl_and_map_shadow_stack"], "bochs"),
+    "no-guard-gap": ("mm/umem.c", "		addr = u->next + PAGE_SIZE;", "		addr = u->next;",
+                     ["shstk_overflow_into_guard_page", "shstk_ctl_and_map_shadow_stack"], "bochs"),
+    "fixed-addr-unchecked": ("mm/umem.c", "	if (!range_unmapped(u, addr - PAGE_SIZE, addr + size + PAGE_SIZE))",
+                             "	if (!range_unmapped(u, addr, addr))", ["shstk_ctl_and_map_shadow_stack"], "bochs"),
+    "lock-ignored": ("cet/shstk.c", "		p->shstk_locked |= features;", "",
+                     ["shstk_ctl_and_map_shadow_stack"], "bochs"),
+    "cet-state-not-saved": ("cet/cet.c", "		c->u_cet = rdmsr(MSR_IA32_U_CET);\n		c->pl3_ssp = rdmsr(MSR_IA32_PL3_SSP);",
+                            "", ["shstk_cet_state_is_per_program"], "bochs"),
+    "xsave-wrong-offset": ("include/cet.h", "#define CET_U_XSAVE_OFFSET 576", "#define CET_U_XSAVE_OFFSET 584",
+                           ["shstk_xsaves_cet_u_roundtrip", "shstk_cet_state_is_per_program"],
+                           "bochs3-tigerlake"),
 }
 
 
-def run(name, work):
-    path, old, new, must_fail = MUTANTS[name]
+def boot(name, work, platform, bochs3_root):
+    """The mutant's serial log, or an error string."""
+    if platform is None or platform == "qemu":
+        try:
+            q = subprocess.run(["qemu-system-x86_64", "-nodefaults", "-display", "none",
+                                "-no-reboot", "-cpu", "max", "-m", "128M", "-device",
+                                "isa-debug-exit,iobase=0xf4,iosize=4", "-serial", "stdio",
+                                "-kernel", "build/kernel.elf"], cwd=work, capture_output=True,
+                               text=True, errors="replace", timeout=60)
+        except subprocess.TimeoutExpired:
+            return None, f"{name}: the mutant hung the kernel (no verdict in 60 s)"
+        return q.stdout, None
+    b = subprocess.run(["make", "-s", "build/cetbed.iso"], cwd=work, capture_output=True, text=True)
+    if b.returncode:
+        return None, f"{name}: no ISO:\n{b.stderr[-2000:]}"
+    cmd = [sys.executable, "tests/harness/cetbed.py", "run", platform, "--timeout", "300"]
+    if platform.startswith("bochs3") and bochs3_root:
+        cmd += ["--bochs3-root", bochs3_root]
+    subprocess.run(cmd, cwd=work, capture_output=True, text=True, errors="replace")
+    try:
+        with open(os.path.join(work, "build", "results", platform + ".log"), errors="replace") as f:
+            return f.read(), None
+    except OSError as e:
+        return None, f"{name}: no log from {platform}: {e}"
+
+
+def run(name, work, bochs3_root):
+    path, old, new, must_fail = MUTANTS[name][:4]
+    platform = MUTANTS[name][4] if len(MUTANTS[name]) > 4 else "qemu"
     src = os.path.join(work, path)
     text = open(src).read()
     if text.count(old) != 1:
@@ -100,17 +173,12 @@ def run(name, work):
                            text=True)
         if b.returncode:
             return f"{name}: the mutant does not build:\n{b.stderr[-2000:]}"
-        try:
-            q = subprocess.run(["qemu-system-x86_64", "-nodefaults", "-display", "none",
-                                "-no-reboot", "-cpu", "max", "-m", "128M", "-device",
-                                "isa-debug-exit,iobase=0xf4,iosize=4", "-serial", "stdio",
-                                "-kernel", "build/kernel.elf"], cwd=work, capture_output=True,
-                               text=True, errors="replace", timeout=60)
-        except subprocess.TimeoutExpired:
-            return f"{name}: the mutant hung the kernel (no verdict in 60 s)"
+        log, err = boot(name, work, platform, bochs3_root)
+        if err:
+            return err
     finally:
         open(src, "w").write(text)
-    failed = set(re.findall(r"^not ok \d+ (\S+)", q.stdout, re.M))
+    failed = set(re.findall(r"^not ok \d+ (\S+)", log, re.M))
     missed = [t for t in must_fail if t not in failed]
     if missed:
         return f"{name}: not caught by {', '.join(missed)}"
@@ -120,15 +188,22 @@ def run(name, work):
 
 
 def main():
-    names = sys.argv[1:] or list(MUTANTS)
+    args = sys.argv[1:]
+    bochs3_root = None
+    if args[:1] == ["--bochs3-root"]:
+        bochs3_root = os.path.abspath(args[1])
+        args = args[2:]
+    names = args or list(MUTANTS)
     unknown = [n for n in names if n not in MUTANTS]
     if unknown:
         sys.exit(f"unknown mutant(s): {', '.join(unknown)}; known: {', '.join(MUTANTS)}")
     with tempfile.TemporaryDirectory(prefix="cetbed-mutants-") as tmp:
         work = os.path.join(tmp, "tree")
-        shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns(".git", "bochs3-root",
-                                                                  "results"))
-        problems = [p for p in (run(n, work) for n in names) if p]
+        shutil.copytree(ROOT, work, symlinks=True,
+                        ignore=shutil.ignore_patterns(".git", "bochs3-root", "results"))
+        if bochs3_root is None and os.path.isdir(os.path.join(ROOT, "build", "bochs3-root")):
+            bochs3_root = os.path.join(ROOT, "build", "bochs3-root")
+        problems = [p for p in (run(n, work, bochs3_root) for n in names) if p]
     for p in problems:
         print("MISSED  ", p)
     print(f"{len(names) - len(problems)} passed, {len(problems)} failed")
