@@ -17,6 +17,7 @@ NASM := nasm
 PYTHON := /usr/bin/python3
 HARNESS := $(PYTHON) tests/harness/cetbed.py
 BOCHS3_ROOT := $(B)/bochs3-root
+export BOCHS3_ROOT := $(abspath $(BOCHS3_ROOT))
 
 # V=1 shows the full commands.
 ifeq ($(V),1)
@@ -116,7 +117,8 @@ $(B)/cetbed.iso: $(B)/kernel-boot.elf iso/mkiso.sh $(wildcard iso/*.cfg)
 	$(Q)iso/mkiso.sh $< $@
 
 # Debian packages each platform needs; scripts/deps.sh installs them (as root)
-# or prints the apt-get command.
+# or prints the apt-get command, and for bochs3 makes the Debian 13 root
+# ($(BOCHS3_ROOT)) with scripts/bochs3-root.sh.
 deps_for = build $(if $(filter qemu-%,$(1)),qemu) $(if $(filter qemu-uefi,$(1)),uefi) \
 	$(if $(filter bochs,$(1)),bochs) $(if $(filter bochs3-%,$(1)),bochs3)
 
@@ -125,7 +127,6 @@ deps:
 
 run:
 	scripts/deps.sh $(call deps_for,$(PLATFORM))
-	$(if $(filter bochs3-%,$(PLATFORM)),scripts/bochs3-root.sh $(BOCHS3_ROOT))
 	$(MAKE) all
 	$(HARNESS) run $(PLATFORM)
 
@@ -142,7 +143,6 @@ $(B)/host/kernel-unit: tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c \
 
 test:
 	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)))
-	scripts/bochs3-root.sh $(BOCHS3_ROOT)
 	$(MAKE) all
 	$(MAKE) host-test
 	$(PYTHON) tests/harness/cetbed.py run-all $(PLATFORMS)
