@@ -164,7 +164,8 @@ list-platforms:
 clean:
 	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host kernel.elf cetbed.iso linker.ld asm-offsets.s)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Only our own dependency files: build/ also holds the Debian 13 root.
+-include $(KERNEL_OBJ:.o=.d) $(USER_LIB:.o=.d) $(USER_ELF:.elf=.d) $(USER_ELF:.elf=_probes.d)
 
 # Flags live here: a changed Makefile rebuilds everything.
 $(KERNEL_OBJ) $(ASM_OFFSETS) $(USER_LIB) $(USER_ELF): Makefile
