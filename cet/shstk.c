@@ -8,7 +8,7 @@
 #include "cet.h"
 #include "errno.h"
 #include "fault.h"
-#include "kernel/uproc.h"
+#include "kernel/task.h"
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/umem.h"
@@ -42,15 +42,15 @@ int shstk_wruss(u64 uaddr, u64 value)
 	return fault_catch_call(&c, do_wruss, &w) ? -EFAULT : 0;
 }
 
-static long shstk_enable(struct uproc *p, u64 features)
+static long shstk_enable(struct task *p, u64 features)
 {
 	u64 u_cet = rdmsr(MSR_IA32_U_CET);
 
 	if (features & SHSTK_FEAT_SHSTK && !(p->shstk_features & SHSTK_FEAT_SHSTK)) {
-		long addr = umem_reserve(&p->mem, 0, SHSTK_DEFAULT_SIZE);
+		long addr = umem_reserve(p->mm, 0, SHSTK_DEFAULT_SIZE);
 		if (addr < 0)
 			return addr;
-		if (umem_map_shstk(&p->mem, addr, SHSTK_DEFAULT_SIZE))
+		if (umem_map_shstk(p->mm, addr, SHSTK_DEFAULT_SIZE))
 			return -ENOMEM;
 		p->shstk_base = addr;
 		p->shstk_size = SHSTK_DEFAULT_SIZE;
@@ -69,7 +69,7 @@ static long shstk_enable(struct uproc *p, u64 features)
 	return 0;
 }
 
-static long shstk_disable(struct uproc *p, u64 features)
+static long shstk_disable(struct task *p, u64 features)
 {
 	u64 u_cet = rdmsr(MSR_IA32_U_CET);
 
@@ -80,7 +80,7 @@ static long shstk_disable(struct uproc *p, u64 features)
 	if (features & SHSTK_FEAT_SHSTK && p->shstk_features & SHSTK_FEAT_SHSTK) {
 		u_cet &= ~CET_SH_STK_EN;
 		wrmsr(MSR_IA32_PL3_SSP, 0);
-		umem_unmap(&p->mem, p->shstk_base, p->shstk_size);
+		umem_unmap(p->mm, p->shstk_base, p->shstk_size);
 		p->shstk_base = p->shstk_size = 0;
 		p->shstk_features &= ~SHSTK_FEAT_SHSTK;
 	}
@@ -90,7 +90,7 @@ static long shstk_disable(struct uproc *p, u64 features)
 
 long sys_shstk_ctl(u64 op, u64 features)
 {
-	struct uproc *p = uproc_current();
+	struct task *p = current;
 
 	if (!cet_shstk_available())
 		return -EOPNOTSUPP;
@@ -117,23 +117,23 @@ long sys_shstk_ctl(u64 op, u64 features)
 
 long sys_map_shadow_stack(u64 addr, u64 size, u64 flags)
 {
-	struct uproc *p = uproc_current();
+	struct task *p = current;
 
 	if (!cet_shstk_available())
 		return -EOPNOTSUPP;
 	if (flags & ~(u64)SHADOW_STACK_SET_TOKEN || !size || (size & 7))
 		return -EINVAL;
-	long va = umem_reserve(&p->mem, addr, size);
+	long va = umem_reserve(p->mm, addr, size);
 	if (va < 0)
 		return va;
 	u64 mapped = ALIGN_UP(size, PAGE_SIZE);
-	if (umem_map_shstk(&p->mem, va, mapped))
+	if (umem_map_shstk(p->mm, va, mapped))
 		return -ENOMEM;
 	if (flags & SHADOW_STACK_SET_TOKEN) {
 		/* The token sits in the top slot of the requested size. */
 		u64 slot = va + size - 8;
 		if (shstk_wruss(slot, shstk_restore_token(slot))) {
-			umem_unmap(&p->mem, va, mapped);
+			umem_unmap(p->mm, va, mapped);
 			return -EFAULT;
 		}
 	}
@@ -142,11 +142,11 @@ long sys_map_shadow_stack(u64 addr, u64 size, u64 flags)
 
 long sys_munmap(u64 addr, u64 size)
 {
-	struct uproc *p = uproc_current();
+	struct task *p = current;
 
 	if ((addr & (PAGE_SIZE - 1)) || !size || !user_range_ok(addr, size))
 		return -EINVAL;
-	umem_unmap(&p->mem, addr, ALIGN_UP(size, PAGE_SIZE));
+	umem_unmap(p->mm, addr, ALIGN_UP(size, PAGE_SIZE));
 	if (p->shstk_size && addr < p->shstk_base + p->shstk_size &&
 	    addr + size > p->shstk_base)
 		p->shstk_size = 0; /* no longer the kernel's to free on disable */

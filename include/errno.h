@@ -4,6 +4,8 @@
 
 #define EPERM 1
 #define ENOENT 2
+#define ECHILD 10
+#define EAGAIN 11
 #define ENOMEM 12
 #define EFAULT 14
 #define EBUSY 16

@@ -12,7 +12,28 @@
 #define SYS_SHSTK_CTL 3	/* (op, features): see SHSTK_OP_* below */
 #define SYS_MAP_SHADOW_STACK 4 /* (addr, size, flags): returns the address */
 #define SYS_MUNMAP 5	/* (addr, size) */
-#define NR_SYSCALLS 6
+#define SYS_FORK 6	/* (): child id in the parent, 0 in the child */
+#define SYS_VFORK 7	/* (): like fork, sharing memory and stacks; the parent waits */
+#define SYS_THREAD 8	/* (entry, stack_top, arg, stack_size): new thread's id */
+#define SYS_WAIT 9	/* (id or 0 for any child, struct wait_status *): id */
+#define SYS_MPROTECT 10 /* (addr, size, PROT_*) */
+#define SYS_FREE_FRAMES 11 /* (): free physical frames */
+#define SYS_YIELD 12	/* () */
+#define SYS_GETTID 13	/* () */
+#define NR_SYSCALLS 14
+
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+
+/* What SYS_WAIT reports about a child that ended. */
+#define WAIT_EXITED 1	/* code: its exit status */
+#define WAIT_FAULTED 2	/* vector, error_code, rip, ssp: the fault that ended it */
+#define WAIT_TIMEOUT 3	/* stopped by the per-test watchdog */
+#define WAIT_KILLED 4
+struct wait_status {
+	unsigned long id, how, code, vector, error_code, rip, ssp;
+};
 
 /*
  * SYS_SHSTK_CTL turns CET features on and off for the calling program.

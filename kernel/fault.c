@@ -1,11 +1,17 @@
 /* Armed catches for kernel-mode exceptions (include/fault.h). */
 #include "cet.h"
 #include "fault.h"
+#include "kernel/task.h"
 #include "lib.h"
 #include "x86/cpu.h"
 #include "x86/msr.h"
 
-static struct fault_catch *catch_top;
+/* Catches belong to the task that armed them; before tasks exist, to boot. */
+static struct fault_catch **catch_slot(void)
+{
+	static struct fault_catch *boot_top;
+	return current ? &current->catch_top : &boot_top;
+}
 
 struct catch_call {
 	void (*fn)(void *);
@@ -14,24 +20,26 @@ struct catch_call {
 
 bool fault_catch_call(struct fault_catch *c, void (*fn)(void *), void *arg)
 {
-	c->prev = catch_top;
+	struct fault_catch **top = catch_slot();
+	c->prev = *top;
 	c->info = (struct fault_info){ 0 };
 	c->s_cet = cet_path != CET_PATH_NONE ? rdmsr(MSR_IA32_S_CET) : 0;
-	catch_top = c;
+	*top = c;
 	long faulted = kctx_call(&c->ctx, fn, arg);
 	/* On the fault path fault_catch_deliver() already unlinked c. */
 	if (!faulted)
-		catch_top = c->prev;
+		*top = c->prev;
 	return faulted != 0;
 }
 
 void fault_catch_deliver(const struct trap_frame *f, u64 cr2)
 {
-	struct fault_catch *c = catch_top;
+	struct fault_catch **top = catch_slot();
+	struct fault_catch *c = *top;
 
 	if (!c)
 		return;
-	catch_top = c->prev;
+	*top = c->prev;
 	c->frame = *f;
 	c->info = (struct fault_info){
 		.vector = f->vector,

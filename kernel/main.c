@@ -8,6 +8,8 @@
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
 #include "kernel/power.h"
+#include "kernel/task.h"
+#include "kernel/timer.h"
 #include "lib.h"
 #include "mm/frame.h"
 #include "mm/kstack.h"
@@ -69,6 +71,8 @@ static void report_cmdline(void)
 static void __noreturn kernel_main_stack(void *unused)
 {
 	(void)unused;
+	task_init(kernel_stack_top);
+	timer_init();
 	report_cmdline();
 	diag("mm: %lu of %lu frames free after boot", frame_free_count(), frame_total_count());
 	tests_run(&cmdline, boot_errors);

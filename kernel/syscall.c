@@ -14,6 +14,15 @@
 
 #define WRITE_MAX 4096
 
+long sys_fork(const struct trap_frame *f);
+long sys_vfork(const struct trap_frame *f);
+long sys_thread(u64 entry, u64 stack_top, u64 arg, u64 stack_size);
+long sys_wait(u64 id, u64 ustatus);
+long sys_mprotect(u64 addr, u64 size, u64 prot);
+long sys_free_frames(void);
+long sys_yield(void);
+long sys_gettid(void);
+
 extern char syscall_entry[];
 
 void syscall_init(void)
@@ -89,6 +98,30 @@ int syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_MUNMAP:
 		ret = sys_munmap(f->rdi, f->rsi);
+		break;
+	case SYS_FORK:
+		ret = sys_fork(f);
+		break;
+	case SYS_VFORK:
+		ret = sys_vfork(f);
+		break;
+	case SYS_THREAD:
+		ret = sys_thread(f->rdi, f->rsi, f->rdx, f->r10);
+		break;
+	case SYS_WAIT:
+		ret = sys_wait(f->rdi, f->rsi);
+		break;
+	case SYS_MPROTECT:
+		ret = sys_mprotect(f->rdi, f->rsi, f->rdx);
+		break;
+	case SYS_FREE_FRAMES:
+		ret = sys_free_frames();
+		break;
+	case SYS_YIELD:
+		ret = sys_yield();
+		break;
+	case SYS_GETTID:
+		ret = sys_gettid();
 		break;
 	default:
 		ret = -ENOSYS;

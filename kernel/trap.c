@@ -1,7 +1,10 @@
 /* Exception dispatch, and the register dump every unexpected fault prints. */
 #include "fault.h"
 #include "kernel/cpu.h"
+#include "kernel/task.h"
+#include "kernel/timer.h"
 #include "kernel/uproc.h"
+#include "mm/umem.h"
 #include "lib.h"
 #include "mm/layout.h"
 #include "x86/cpu.h"
@@ -119,13 +122,24 @@ void trap_handler(struct trap_frame *f)
 	u64 cr2 = read_cr2();
 
 	if (f->vector >= X86_NR_EXC) {
-		/* The PICs are masked; only spurious IRQ 7/15 may show up. */
-		if (f->vector != 0x27 && f->vector != 0x2f)
+		if (timer_irq(f->vector)) {
+			uproc_watchdog();
+			sched_tick(f);
+		} else if (f->vector != 0x27 && f->vector != 0x2f && f->vector != 0xff) {
+			/* Spurious IRQ 7/15 and the LAPIC's spurious vector are expected. */
 			diag("unexpected interrupt, vector %lu", f->vector);
+		}
 		return;
 	}
-	if ((f->cs & 3) == 3)
+	if ((f->cs & 3) == 3) {
 		uproc_fault(f, cr2);
+		return;
+	}
+	/* The kernel writing a user page that is shared copy-on-write. */
+	bool shstk;
+	if (f->vector == X86_EXC_PF && cr2 < USER_TOP && current && current->mm &&
+	    umem_cow_fault(current->mm, cr2, f->error_code, &shstk))
+		return;
 	if (f->vector != X86_EXC_NMI && f->vector != X86_EXC_DF && f->vector != X86_EXC_MC)
 		fault_catch_deliver(f, cr2);
 	diag("PANIC: unexpected exception in the kernel");

@@ -1,24 +1,28 @@
-/* Ring-3 programs (include/kernel/uproc.h). */
+/* Ring-3 programs on top of tasks (include/kernel/uproc.h). */
 #include "errno.h"
 #include "kernel/cpu.h"
+#include "kernel/task.h"
+#include "kernel/timer.h"
 #include "kernel/uproc.h"
 #include "lib.h"
 #include "mm/frame.h"
-#include "mm/kstack.h"
 #include "mm/layout.h"
 #include "mm/mm.h"
 #include "mm/pt.h"
+#include "mm/umem.h"
 #include "x86/cpu.h"
 #include "x86/msr.h"
+#include "x86/segment.h"
 
 extern const struct userprog __userprogs_start[], __userprogs_end[];
-extern u64 syscall_kernel_rsp;
 
-static struct uproc *current;
+/* The program uproc_run is waiting for, and when its watchdog expires. */
+static struct uproc *running_proc;
+static u64 watchdog_deadline;
 
 struct uproc *uproc_current(void)
 {
-	return current;
+	return current ? current->proc : NULL;
 }
 
 static const struct userprog *find_prog(const char *name)
@@ -40,32 +44,25 @@ int uproc_create(struct uproc *p, const char *name)
 	p->img = (struct elf_image){ p->prog->start, (size_t)(p->prog->end - p->prog->start) };
 	if (!elf_check(&p->img, p->err, sizeof(p->err)))
 		return -EINVAL;
-
-	u64 pa = frame_alloc();
-	if (!pa)
+	p->mm = umem_create();
+	if (!p->mm)
 		goto oom;
-	p->pml4 = phys_to_virt(pa);
-	/* The kernel half is shared: same PDPTs in every address space. */
-	for (unsigned i = PML4_KERNEL_FIRST; i < PT_ENTRIES; i++)
-		p->pml4[i] = kernel_pml4[i];
+	p->pml4 = p->mm->pml4;
 	if (elf_load(&p->img, p->pml4, p->err, sizeof(p->err)))
 		goto fail;
 	/* The page below the stack stays unmapped as its guard. */
-	for (unsigned i = 1; i <= USER_STACK_PAGES; i++) {
-		u64 f = frame_alloc();
-		if (!f || pt_map(p->pml4, USER_STACK_TOP - i * PAGE_SIZE, f,
-				 PTE_U | PTE_W | PTE_SW_OWNED | mm_nx())) {
-			if (f)
-				frame_free(f);
-			goto oom;
-		}
-	}
-	p->kstack_top = kstack_alloc();
-	if (!p->kstack_top || cet_task_init(&p->cet))
+	if (umem_map(p->mm, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE,
+		     USER_STACK_PAGES * PAGE_SIZE, PTE_U | PTE_W | mm_nx()))
 		goto oom;
-	p->mem = (struct umem){ .pml4 = p->pml4 };
 	p->entry = ((const Elf64_Ehdr *)p->img.data)->e_entry;
 	p->stack_top = USER_STACK_TOP;
+	struct trap_frame tf = { .rip = p->entry, .cs = USER_CS, .rflags = 0x202,
+				 .rsp = p->stack_top, .ss = USER_DS };
+	p->main = task_create_user(p, p->mm, NULL, &tf);
+	if (!p->main)
+		goto oom;
+	/* Created, but not started before uproc_run. */
+	p->main->state = TASK_BLOCKED;
 	return 0;
 oom:
 	snprintf(p->err, sizeof(p->err), "out of memory creating '%s'", name);
@@ -76,14 +73,17 @@ fail:
 
 void uproc_destroy(struct uproc *p)
 {
-	cet_task_free(&p->cet);
-	if (p->kstack_top)
-		kstack_free(p->kstack_top);
-	if (p->pml4) {
-		pt_free_user(p->pml4);
-		frame_free(virt_to_phys(p->pml4));
+	/* Every task of the program, main included, stops here and is freed. */
+	for (struct task *t = task_first(), *next; t; t = next) {
+		next = t->all_next;
+		if (t->proc != p || t == current)
+			continue;
+		task_kill(t, TASK_END_KILLED);
+		task_reap(t);
 	}
-	p->kstack_top = 0;
+	p->main = NULL;
+	umem_put(p->mm);
+	p->mm = NULL;
 	p->pml4 = NULL;
 }
 
@@ -105,52 +105,56 @@ bool uproc_peek(struct uproc *p, u64 va, u64 *val)
 
 enum uproc_state uproc_run(struct uproc *p, u64 arg0, u64 arg1)
 {
-	current = p;
-	p->state = UPROC_RUNNING;
-	tss_set_rsp0(p->kstack_top);
-	syscall_kernel_rsp = p->kstack_top;
-	write_cr3(virt_to_phys(p->pml4));
-	cet_task_load(&p->cet);
-	struct user_entry e = { .rip = p->entry, .rsp = p->stack_top,
-				.rflags = X86_RFLAGS_FIXED | X86_RFLAGS_IF,
-				.rdi = arg0, .rsi = arg1, .rdx = p->arg2 };
-	kctx_enter_user(&p->ctx, &e);
-	/* Back through uproc_finish(): the kernel's page tables are loaded again. */
-	current = NULL;
-	return p->state;
-}
+	struct task *m = p->main;
+	struct trap_frame *tf = (struct trap_frame *)(m->kstack_top - sizeof(*tf));
 
-static void __noreturn uproc_finish(struct uproc *p)
-{
-	cet_task_save(&p->cet);
-	if (cet_path != CET_PATH_NONE) {
-		/* Nothing of the program's CET state stays live in the CPU. */
-		wrmsr(MSR_IA32_U_CET, 0);
-		wrmsr(MSR_IA32_PL3_SSP, 0);
+	if (!m || p->state != UPROC_NEW)
+		panic("uproc_run: %s was already run", p->prog->name);
+	tf->rdi = arg0;
+	tf->rsi = arg1;
+	tf->rdx = p->arg2;
+	p->state = UPROC_RUNNING;
+	running_proc = p;
+	watchdog_deadline = timer_ticks + timer_ms_to_ticks(p->timeout_ms ? p->timeout_ms
+									  : UPROC_DEFAULT_TIMEOUT_MS);
+	m->state = TASK_RUNNABLE;
+	while (m->state != TASK_ZOMBIE) {
+		current->state = TASK_BLOCKED;
+		schedule();
 	}
-	write_cr3(virt_to_phys(kernel_pml4));
-	kctx_resume(&p->ctx, 1);
+	running_proc = NULL;
+	p->exit_code = m->exit_code;
+	p->fault = m->fault;
+	p->fault_frame = m->fault_frame;
+	p->fault_ssp = m->fault_ssp;
+	p->state = m->end == TASK_END_EXIT    ? UPROC_EXITED
+		   : m->end == TASK_END_FAULT ? UPROC_FAULTED
+					      : UPROC_TIMEOUT;
+	return p->state;
 }
 
 void uproc_exit(long code)
 {
-	current->state = UPROC_EXITED;
-	current->exit_code = code;
-	uproc_finish(current);
+	task_exit(TASK_END_EXIT, code);
 }
 
 void uproc_fault(const struct trap_frame *f, u64 cr2)
 {
-	struct uproc *p = current;
+	struct task *t = current;
 	char line[160];
+	bool shstk;
 
-	if (!p) {
+	if (!t || !t->proc) {
 		trap_dump(f, cr2);
-		panic("ring-3 exception with no user program running");
+		panic("ring-3 exception with no user task running");
 	}
-	p->state = UPROC_FAULTED;
-	p->fault_frame = *f;
-	p->fault = (struct fault_info){
+	if (f->vector == X86_EXC_PF && umem_cow_fault(t->mm, cr2, f->error_code, &shstk)) {
+		t->cow_faults++;
+		t->cow_faults_shstk += shstk;
+		return;
+	}
+	t->fault_frame = *f;
+	t->fault = (struct fault_info){
 		.vector = f->vector,
 		.error_code = f->error_code,
 		.rip = f->rip,
@@ -158,10 +162,32 @@ void uproc_fault(const struct trap_frame *f, u64 cr2)
 		.rsp = f->rsp,
 		.user = true,
 	};
-	p->fault_ssp = cet_path != CET_PATH_NONE ? rdmsr(MSR_IA32_PL3_SSP) : 0;
-	trap_describe(&p->fault, line, sizeof(line));
-	diag("%s: user fault: %s%s ssp 0x%lx", p->prog->name, line,
+	t->fault_ssp = cet_path != CET_PATH_NONE ? rdmsr(MSR_IA32_PL3_SSP) : 0;
+	trap_describe(&t->fault, line, sizeof(line));
+	diag("%s[%u]: user fault: %s%s ssp 0x%lx", t->proc->prog->name, t->id, line,
 	     f->vector == X86_EXC_PF && (f->error_code & PF_EC_SS) ? " (shadow-stack access)" : "",
-	     p->fault_ssp);
-	uproc_finish(p);
+	     t->fault_ssp);
+	task_exit(TASK_END_FAULT, -1);
+}
+
+void uproc_watchdog(void)
+{
+	struct uproc *p = running_proc;
+
+	if (!p || timer_ticks < watchdog_deadline)
+		return;
+	running_proc = NULL;
+	diag("watchdog: %s ran past its %lu ms limit; stopping its tasks", p->prog->name,
+	     p->timeout_ms ? p->timeout_ms : UPROC_DEFAULT_TIMEOUT_MS);
+	struct task *self = NULL;
+	for (struct task *t = task_first(); t; t = t->all_next) {
+		if (t->proc != p)
+			continue;
+		if (t == current)
+			self = t;
+		else
+			task_kill(t, TASK_END_TIMEOUT);
+	}
+	if (self)
+		task_exit(TASK_END_TIMEOUT, -1);
 }

@@ -108,7 +108,7 @@ static void free_level(u64 *t, int level)
 			continue;
 		if (level == 1 || (e & PTE_PS)) {
 			if (e & PTE_SW_OWNED)
-				frame_free(pte_addr(e));
+				frame_put(pte_addr(e));
 			continue;
 		}
 		free_level(table(e), level - 1);

@@ -59,7 +59,7 @@ void umem_unmap(struct umem *u, u64 addr, u64 size)
 	for (u64 va = addr; va < addr + size; va += PAGE_SIZE) {
 		u64 old = pt_unmap(u->pml4, va);
 		if ((old & PTE_P) && (old & PTE_SW_OWNED))
-			frame_free(pte_addr(old));
+			frame_put(pte_addr(old));
 	}
 }
 

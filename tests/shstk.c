@@ -7,6 +7,7 @@
 #include "cet.h"
 #include "fault.h"
 #include "kernel/cpu.h"
+#include "kernel/task.h"
 #include "lib.h"
 #include "mm/frame.h"
 #include "mm/kstack.h"
@@ -128,12 +129,12 @@ TEST(shstk_ctl_and_map_shadow_stack, "shstk")
 		test_fail(t, "the API case failed at step %ld", p.exit_code);
 	} else {
 		/* The stack SHSTK_OP_ENABLE made, and the one map_shadow_stack placed. */
-		CHECK_EQ(t, p.shstk_size, SHSTK_DEFAULT_SIZE, "initial shadow stack size");
-		check_shstk_mapping(t, p.pml4, p.shstk_base, p.shstk_size);
-		u64 ssp = cet_task_ssp(&p.cet);
-		CHECK(t, ssp > p.shstk_base && ssp <= p.shstk_base + p.shstk_size,
+		CHECK_EQ(t, p.main->shstk_size, SHSTK_DEFAULT_SIZE, "initial shadow stack size");
+		check_shstk_mapping(t, p.pml4, p.main->shstk_base, p.main->shstk_size);
+		u64 ssp = cet_task_ssp(&p.main->cet);
+		CHECK(t, ssp > p.main->shstk_base && ssp <= p.main->shstk_base + p.main->shstk_size,
 		      "saved SSP 0x%lx outside the initial shadow stack", ssp);
-		CHECK_EQ(t, cet_task_u_cet(&p.cet), CET_SH_STK_EN, "saved U_CET");
+		CHECK_EQ(t, cet_task_u_cet(&p.main->cet), CET_SH_STK_EN, "saved U_CET");
 		check_shstk_mapping(t, p.pml4, sh_var(t, &p, "u_stack_b"), 8192);
 	}
 	uproc_destroy(&p);
@@ -269,7 +270,7 @@ static void first_call_on(struct test_case_run *t, u64 va, u64 flags, int upper_
 	struct uproc p;
 	if (!sh_create(t, &p, 0))
 		return;
-	if (umem_map(&p.mem, va, PAGE_SIZE, flags)) {
+	if (umem_map(p.mm, va, PAGE_SIZE, flags)) {
 		test_error(t, "cannot map 0x%lx", va);
 		goto out;
 	}
@@ -281,7 +282,7 @@ static void first_call_on(struct test_case_run *t, u64 va, u64 flags, int upper_
 		}
 		*e &= ~PTE_W;
 	}
-	cet_task_set(&p.cet, CET_SH_STK_EN, va + PAGE_SIZE);
+	cet_task_set(&p.main->cet, CET_SH_STK_EN, va + PAGE_SIZE);
 	if (expect_fault)
 		sh_fault(t, &p, SH_FIRST_CALL, 0, X86_EXC_PF, PF_SS_WRITE, "crt0_call_main",
 			 va + PAGE_SIZE - 8);
@@ -373,8 +374,8 @@ TEST(shstk_cet_state_is_per_program, "shstk")
 		return;
 	diag("cet: state path %s", cet_path == CET_PATH_XSAVES ? "XSAVES/XRSTORS" : "RDMSR/WRMSR");
 	if (sh_fault(t, &a, SH_SMASH, 0, X86_EXC_CP, CP_EC_NEAR_RET, "u_smash_ret", 0)) {
-		CHECK_EQ(t, cet_task_u_cet(&a.cet), CET_SH_STK_EN, "saved U_CET");
-		CHECK_EQ(t, cet_task_ssp(&a.cet), a.fault_ssp, "saved SSP");
+		CHECK_EQ(t, cet_task_u_cet(&a.main->cet), CET_SH_STK_EN, "saved U_CET");
+		CHECK_EQ(t, cet_task_ssp(&a.main->cet), a.fault_ssp, "saved SSP");
 	}
 	/* A program started after it must not inherit its CET state. */
 	CHECK_EQ(t, rdmsr(MSR_IA32_U_CET), 0, "U_CET in the kernel after the switch");
@@ -523,9 +524,9 @@ TEST(shstk_user_supervisor_mismatch, "shstk")
 		return test_error(t, "cannot map a supervisor shadow stack");
 	if (!sh_create(t, &p, 0))
 		goto out;
-	long user = umem_reserve(&p.mem, 0, PAGE_SIZE);
-	if (user < 0 || umem_map_shstk(&p.mem, user, PAGE_SIZE) ||
-	    umem_map(&p.mem, user + 2 * PAGE_SIZE, PAGE_SIZE, PTE_U | PTE_W | mm_nx())) {
+	long user = umem_reserve(p.mm, 0, PAGE_SIZE);
+	if (user < 0 || umem_map_shstk(p.mm, user, PAGE_SIZE) ||
+	    umem_map(p.mm, user + 2 * PAGE_SIZE, PAGE_SIZE, PTE_U | PTE_W | mm_nx())) {
 		test_error(t, "cannot map user pages");
 		goto out_p;
 	}

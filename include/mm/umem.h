@@ -12,12 +12,34 @@
 #define USER_MMAP_END 0x0000700000000000UL
 
 /* Leaf flags of a user shadow-stack page: W=0, D=1 (upper levels stay writable). */
-#define PTE_USER_SHSTK (PTE_P | PTE_U | PTE_A | PTE_D | PTE_SW_OWNED)
+#define PTE_USER_SHSTK (PTE_P | PTE_U | PTE_A | PTE_D | PTE_SW_OWNED | PTE_SW_SHSTK)
 
 struct umem {
 	u64 *pml4;
-	u64 next; /* placement cursor in [USER_MMAP_BASE, USER_MMAP_END) */
+	u64 next;      /* placement cursor in [USER_MMAP_BASE, USER_MMAP_END) */
+	unsigned refs; /* tasks using it, plus one for the program */
 };
+
+/* A fresh address space sharing the kernel half; NULL when out of memory. */
+struct umem *umem_create(void);
+void umem_get(struct umem *u);
+/* Drops a reference; the last one frees every user page and table. */
+void umem_put(struct umem *u);
+/*
+ * Copy-on-write copy for fork: writable pages become read-only and shared
+ * (Dirty saved), shadow-stack pages become W=0,D=0 and shared; both sides
+ * copy on their next write or shadow-stack access.
+ */
+struct umem *umem_fork(struct umem *parent);
+/*
+ * Resolves a copy-on-write fault at va (error code ec); false if the fault
+ * is not one.  *shstk tells whether it was a shadow-stack page.
+ */
+bool umem_cow_fault(struct umem *u, u64 va, u64 ec, bool *shstk);
+/* PROT_* changes; shadow-stack pages refuse (-EINVAL). */
+long umem_protect(struct umem *u, u64 addr, u64 size, unsigned prot);
+/* Counts leaves with W=0,D=1 that are not shadow-stack mappings (must be 0). */
+unsigned umem_stray_shstk(struct umem *u);
 
 /*
  * Picks or checks a range: addr 0 picks one above the cursor; otherwise

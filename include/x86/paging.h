@@ -21,9 +21,15 @@
 #define PTE_D (1UL << 6)
 #define PTE_PS (1UL << 7)
 #define PTE_G (1UL << 8)
-/* Software bits.  OWNED: the address space owns the frame and frees it. */
+/*
+ * Software bits.  OWNED: the address space holds a reference on the frame.
+ * SHSTK: a shadow-stack mapping (kept while copy-on-write makes it W=0,D=0).
+ * COW: shared copy-on-write; the first write (or shadow-stack access) copies.
+ * SAVED_DIRTY: Dirty parked while W=0, because W=0,D=1 means shadow stack.
+ */
 #define PTE_SW_OWNED (1UL << 9)
-/* Reserved for the copy-on-write work: Dirty parked while W=0. */
+#define PTE_SW_SHSTK (1UL << 10)
+#define PTE_SW_COW (1UL << 11)
 #define PTE_SW_SAVED_DIRTY (1UL << 58)
 #define PTE_NX (1UL << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000UL
@@ -67,6 +73,46 @@ static inline u64 pte_flags(u64 pte)
 static inline bool pte_is_shstk_type(u64 pte)
 {
 	return (pte & (PTE_P | PTE_W | PTE_D)) == (PTE_P | PTE_D);
+}
+
+/*
+ * Write-protects an ordinary page.  Dirty moves to SAVED_DIRTY: leaving D set
+ * with W clear would turn the page into a shadow stack.
+ */
+static inline u64 pte_wrprotect(u64 pte)
+{
+	if (pte & PTE_D)
+		pte = (pte & ~PTE_D) | PTE_SW_SAVED_DIRTY;
+	return pte & ~PTE_W;
+}
+
+/* Makes an ordinary page writable again; a saved Dirty comes back. */
+static inline u64 pte_mkwrite(u64 pte)
+{
+	if (pte & PTE_SW_SAVED_DIRTY)
+		pte = (pte & ~PTE_SW_SAVED_DIRTY) | PTE_D;
+	return pte | PTE_W;
+}
+
+/*
+ * Copy-on-write of a shadow-stack page: W=0,D=0 with Dirty saved, so every
+ * shadow-stack access (even RET's read) faults until the page is copied.
+ */
+static inline u64 pte_shstk_cow(u64 pte)
+{
+	return (pte & ~(PTE_D | PTE_W)) | PTE_SW_SAVED_DIRTY | PTE_SW_COW;
+}
+
+/* The shadow-stack leaf a copied (or no longer shared) page gets back. */
+static inline u64 pte_shstk_restore(u64 pte)
+{
+	return (pte & ~(PTE_W | PTE_SW_SAVED_DIRTY | PTE_SW_COW)) | PTE_D;
+}
+
+/* The invariant: W=0,D=1 only where the kernel meant a shadow stack. */
+static inline bool pte_stray_shstk(u64 pte)
+{
+	return pte_is_shstk_type(pte) && !(pte & PTE_SW_SHSTK);
 }
 
 #endif

@@ -172,6 +172,24 @@ static void test_paging(void)
 	EXPECT(!pte_is_shstk_type(PTE_P));
 	EXPECT(!pte_is_shstk_type(PTE_D));
 	EXPECT(!pte_is_shstk_type(PTE_P | PTE_SW_SAVED_DIRTY));
+
+	/* Write-protecting a dirty page never yields W=0,D=1. */
+	u64 dirty = PTE_P | PTE_W | PTE_U | PTE_A | PTE_D;
+	u64 ro = pte_wrprotect(dirty);
+	EXPECT(!pte_is_shstk_type(ro) && !(ro & PTE_W) && !(ro & PTE_D));
+	EXPECT(ro & PTE_SW_SAVED_DIRTY);
+	EXPECT(pte_mkwrite(ro) == dirty);
+	u64 clean = PTE_P | PTE_W | PTE_U;
+	EXPECT(pte_wrprotect(clean) == (PTE_P | PTE_U));
+	EXPECT(pte_mkwrite(pte_wrprotect(clean)) == clean);
+	EXPECT(pte_wrprotect(pte_wrprotect(dirty)) == ro);
+	/* Shadow-stack copy-on-write: not a shadow stack until restored. */
+	u64 ss = PTE_P | PTE_U | PTE_A | PTE_D | PTE_SW_SHSTK | PTE_NX;
+	u64 cow = pte_shstk_cow(ss);
+	EXPECT(!pte_is_shstk_type(cow) && !(cow & PTE_W) && (cow & PTE_SW_COW));
+	EXPECT(pte_shstk_restore(cow) == ss);
+	EXPECT(pte_is_shstk_type(pte_shstk_restore(cow)));
+	EXPECT(pte_stray_shstk(PTE_P | PTE_D) && !pte_stray_shstk(ss) && !pte_stray_shstk(ro));
 }
 
 int main(void)

@@ -1,0 +1,78 @@
+/*
+ * Tasks: the kernel's test runner (task 0) and ring-3 tasks, each with its
+ * own kernel stack and CET_U state.  Ring-3 tasks belong to one program
+ * (struct uproc) and share an address space when they are threads or vfork
+ * children.  One CPU; the timer preempts ring-3 code.
+ */
+#ifndef CETBED_KERNEL_TASK_H
+#define CETBED_KERNEL_TASK_H
+
+#include "cet.h"
+#include "x86/trap.h"
+
+struct uproc;
+struct umem;
+struct fault_catch;
+
+enum task_state { TASK_FREE, TASK_RUNNABLE, TASK_BLOCKED, TASK_ZOMBIE };
+
+/* How a task ended. */
+enum task_end { TASK_END_NONE, TASK_END_EXIT, TASK_END_FAULT, TASK_END_TIMEOUT, TASK_END_KILLED };
+
+struct task {
+	unsigned id;
+	enum task_state state;
+	struct task *all_next; /* every live task, in creation order */
+	struct task *parent;
+	struct uproc *proc;
+	struct umem *mm; /* NULL for the kernel task */
+	u64 kstack_top;
+	u64 ksp; /* saved by switch_to */
+	struct fault_catch *catch_top;
+	struct cet_task cet;
+
+	enum task_end end;
+	long exit_code;
+	struct fault_info fault;
+	struct trap_frame fault_frame;
+	u64 fault_ssp;
+
+	unsigned shstk_features, shstk_locked;
+	u64 shstk_base, shstk_size; /* the shadow stack this task owns, if any */
+	bool shstk_thread;	    /* a thread's own shadow stack: freed when it ends */
+	bool vfork_child;	    /* runs on its parent's stacks; owns none */
+	struct task *vfork_parent;  /* blocked until this task ends */
+	u64 cow_faults, cow_faults_shstk;
+};
+
+extern struct task *current;
+
+/* Makes the running code task 0 (the kernel's runner), on its kernel stack. */
+void task_init(u64 kstack_top);
+/*
+ * A new ring-3 task that starts by returning to user mode through *tf.
+ * Returns NULL when out of tasks or memory.
+ */
+struct task *task_create_user(struct uproc *proc, struct umem *mm, struct task *parent,
+			      const struct trap_frame *tf);
+/* Ends the current task; never returns. */
+void __noreturn task_exit(enum task_end end, long code);
+/* Ends another task that is not running (it never runs again). */
+void task_kill(struct task *t, enum task_end end);
+/* Frees an ended task: its kernel stack, CET area and address-space reference. */
+void task_reap(struct task *t);
+struct task *task_by_id(unsigned id);
+/* Every live task, for the caller to walk with ->all_next. */
+struct task *task_first(void);
+
+/* Makes a blocked task runnable. */
+void task_wake(struct task *t);
+/* Runs something else until current is runnable again (or forever, if it never is). */
+void schedule(void);
+/* Called from the timer interrupt with the interrupted frame. */
+void sched_tick(const struct trap_frame *f);
+
+extern u64 sched_switches;
+extern u64 sched_preemptions;
+
+#endif
