@@ -37,7 +37,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -mcmodel=kernel \
 	-Iinclude -I$(B)/include -DCETBED_VERSION='"$(VERSION)"' -MMD -MP
 UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -static \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
-	-fno-builtin -Wall -Wextra -Werror -Iinclude -I. -MMD -MP
+	-fno-builtin -mno-red-zone -Wall -Wextra -Werror -Iinclude -I. -MMD -MP
 NASMFLAGS := -f elf64 -g -I$(B)/include/ -I./
 
 KERNEL_C := $(wildcard kernel/*.c mm/*.c cet/*.c tests/*.c)
@@ -45,8 +45,8 @@ KERNEL_C := $(filter-out kernel/asm-offsets.c,$(KERNEL_C))
 KERNEL_ASM := $(wildcard boot/*.asm kernel/*.asm cet/*.asm tests/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(KERNEL_ASM))
 
-USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o
-USER_PROGS := selftest shstk
+USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/callchain.o
+USER_PROGS := selftest shstk task
 USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc

@@ -20,7 +20,13 @@
 #define SYS_FREE_FRAMES 11 /* (): free physical frames */
 #define SYS_YIELD 12	/* () */
 #define SYS_GETTID 13	/* () */
-#define NR_SYSCALLS 14
+#define SYS_TASK_STATS 14 /* (TASK_STAT_*): a counter, for tests */
+#define NR_SYSCALLS 15
+
+#define TASK_STAT_COW_FAULTS 0	     /* copy-on-write faults of this task */
+#define TASK_STAT_COW_FAULTS_SHSTK 1 /* ... on shadow-stack pages */
+#define TASK_STAT_SWITCHES 2	     /* task switches since boot */
+#define TASK_STAT_PREEMPTIONS 3	     /* timer preemptions since boot */
 
 #define PROT_READ 1
 #define PROT_WRITE 2

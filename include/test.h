@@ -81,7 +81,9 @@ struct user_fault_expect {
 };
 
 bool expect_user_fault(struct test_case_run *t, const struct user_fault_expect *e);
-/* Runs a user program case and expects exit status `code`; p is left loaded. */
+/* Runs an already created program (uproc_create) and expects exit status `code`. */
+bool expect_exit(struct test_case_run *t, struct uproc *p, u64 arg0, u64 arg1, long code);
+/* Creates and runs a user program case, expecting exit status `code`; p is left loaded. */
 bool run_user_expect_exit(struct test_case_run *t, struct uproc *p, const char *prog, u64 arg0,
 			  u64 arg1, long code);
 

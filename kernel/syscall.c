@@ -22,6 +22,7 @@ long sys_mprotect(u64 addr, u64 size, u64 prot);
 long sys_free_frames(void);
 long sys_yield(void);
 long sys_gettid(void);
+long sys_task_stats(u64 which);
 
 extern char syscall_entry[];
 
@@ -122,6 +123,9 @@ int syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_GETTID:
 		ret = sys_gettid();
+		break;
+	case SYS_TASK_STATS:
+		ret = sys_task_stats(f->rdi);
 		break;
 	default:
 		ret = -ENOSYS;

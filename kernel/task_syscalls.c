@@ -157,3 +157,19 @@ long sys_gettid(void)
 {
 	return current->id;
 }
+
+long sys_task_stats(u64 which)
+{
+	switch (which) {
+	case TASK_STAT_COW_FAULTS:
+		return (long)current->cow_faults;
+	case TASK_STAT_COW_FAULTS_SHSTK:
+		return (long)current->cow_faults_shstk;
+	case TASK_STAT_SWITCHES:
+		return (long)sched_switches;
+	case TASK_STAT_PREEMPTIONS:
+		return (long)sched_preemptions;
+	default:
+		return -EINVAL;
+	}
+}

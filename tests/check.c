@@ -66,6 +66,23 @@ out:
 	return ok;
 }
 
+bool expect_exit(struct test_case_run *t, struct uproc *p, u64 arg0, u64 arg1, long code)
+{
+	enum uproc_state s = uproc_run(p, arg0, arg1);
+	if (s == UPROC_FAULTED) {
+		char f[160];
+		trap_describe(&p->fault, f, sizeof(f));
+		trap_dump(&p->fault_frame, p->fault.cr2);
+		test_fail(t, "%s case %lu faulted: %s", p->prog->name, arg0, f);
+		return false;
+	}
+	if (s == UPROC_TIMEOUT) {
+		test_fail(t, "%s case %lu was stopped by the watchdog", p->prog->name, arg0);
+		return false;
+	}
+	return CHECK_EQ(t, p->exit_code, code, "exit status");
+}
+
 bool run_user_expect_exit(struct test_case_run *t, struct uproc *p, const char *prog, u64 arg0,
 			  u64 arg1, long code)
 {
@@ -73,12 +90,5 @@ bool run_user_expect_exit(struct test_case_run *t, struct uproc *p, const char *
 		test_error(t, "cannot load %s: %s", prog, p->err);
 		return false;
 	}
-	if (uproc_run(p, arg0, arg1) == UPROC_FAULTED) {
-		char f[160];
-		trap_describe(&p->fault, f, sizeof(f));
-		trap_dump(&p->fault_frame, p->fault.cr2);
-		test_fail(t, "%s case %lu faulted: %s", prog, arg0, f);
-		return false;
-	}
-	return CHECK_EQ(t, p->exit_code, code, "exit status");
+	return expect_exit(t, p, arg0, arg1, code);
 }

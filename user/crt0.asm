@@ -40,6 +40,14 @@ crt0_call_main:				; the program's first CALL
 	mov eax, SYS_EXIT
 	syscall
 	ud2
+
+; u64 u_rdssp(void): SSP, or 0 when shadow stacks are off.
+global u_rdssp
+u_rdssp:
+	xor eax, eax
+	rdsspq rax
+	ret
+
 crt0_start_failed:
 	mov edi, START_FAILED_EXIT
 	mov eax, SYS_EXIT

@@ -2,10 +2,11 @@
 #include "errno.h"
 #include "lib.h"
 #include "mm/layout.h"
+#include "user/callchain.h"
 #include "user/shstk.h"
 #include "user/usys.h"
 
-u64 u_rdssp(void);
+u64 u_rdssp(void); /* user/crt0.asm */
 u64 u_rdssp_keeps(u64 marker);
 void u_smash(void);
 void u_far_ret(int change_cs);
@@ -21,35 +22,6 @@ extern u64 u_normal_page[];
 
 /* Where the kernel's test finds what the program set up. */
 u64 u_stack_a, u_stack_b;
-
-#define DEPTH 64
-static u64 rets[DEPTH];
-
-static __attribute__((noinline)) long check_entries(void)
-{
-	/* u_rdssp() ran one call deeper: our SSP is one entry above what it saw. */
-	u64 seen = u_rdssp();
-	const u64 *ssp = (const u64 *)(seen + 8);
-
-	if (!seen)
-		return 100;
-	/* ssp[0] is our own return address; below it the 64 recursion frames. */
-	if (ssp[0] != (u64)__builtin_return_address(0))
-		return 101;
-	for (int i = 0; i < DEPTH; i++)
-		if (ssp[1 + i] != rets[DEPTH - 1 - i])
-			return 1 + i;
-	return 0;
-}
-
-static __attribute__((noinline)) long recurse(int n)
-{
-	long r;
-	rets[n] = (u64)__builtin_return_address(0);
-	r = n == DEPTH - 1 ? check_entries() : recurse(n + 1);
-	asm volatile("" : "+r"(r)); /* no tail call: every level returns through RET */
-	return r;
-}
 
 static u64 *new_stack(u64 *base_out)
 {
@@ -167,7 +139,8 @@ long main(long which, u64 arg)
 	case SH_FIRST_CALL:
 		return 0;
 	case SH_CALL_RET_64:
-		return recurse(0);
+		/* Shadow stacks must be on here, or the check would be empty. */
+		return u_rdssp() ? callchain_run(64, NULL) : 100;
 	case SH_RDSSP_OFF:
 		return u_rdssp_keeps(0x5a5a5a5a5a5a5a5aUL) == 0x5a5a5a5a5a5a5a5aUL ? 0 : 1;
 	case SH_SMASH:

@@ -12,13 +12,6 @@
 
 section .text
 
-; u64 u_rdssp(void): SSP, or 0 when shadow stacks are off.
-global u_rdssp
-u_rdssp:
-	xor eax, eax
-	rdsspq rax
-	ret
-
 ; u64 u_rdssp_keeps(u64 marker): RDSSP on the marker; off, it stays.
 global u_rdssp_keeps
 u_rdssp_keeps:

@@ -1,0 +1,18 @@
+/* Checked deep call chains for ring-3 tests (user/callchain.c). */
+#ifndef CETBED_USER_CALLCHAIN_H
+#define CETBED_USER_CALLCHAIN_H
+
+#include "types.h"
+
+#define CALLCHAIN_MAX 128
+#define CALLCHAIN_BAD_TOP 200
+#define CALLCHAIN_BAD_DEPTH 201
+
+/*
+ * Recurses depth levels; at the bottom, with shadow stacks on, every entry
+ * must equal its frame's return address.  Returns 0, or the first
+ * mismatching level + 1.  *min_ssp (if given) gets the lowest SSP seen.
+ */
+long callchain_run(int depth, u64 *min_ssp);
+
+#endif
