@@ -17,20 +17,25 @@ struct test_case {
 	const char *name;
 	const char *area;
 	void (*body)(struct test_case_run *t);
+	bool optin; /* runs only when tests= names it exactly */
 };
 
 struct test_case_run {
 	const struct test_case *tc;
 	unsigned number;
 	enum test_outcome outcome;
+	bool timeout; /* FAIL because the watchdog stopped it */
 	char reason[160];
 };
 
-#define TEST(tname, tarea)                                                                 \
+#define TEST_DEFINE(tname, tarea, topt)                                                     \
 	static void test_body_##tname(struct test_case_run *t);                            \
 	static const struct test_case test_case_##tname __section(".tests") __used         \
-		__aligned(8) = { #tname, tarea, test_body_##tname };                       \
+		__aligned(8) = { #tname, tarea, test_body_##tname, topt };                 \
 	static void test_body_##tname(struct test_case_run *t)
+#define TEST(tname, tarea) TEST_DEFINE(tname, tarea, false)
+/* A demonstration that is meant to fail; it runs only when named exactly. */
+#define TEST_OPTIN(tname, tarea) TEST_DEFINE(tname, tarea, true)
 
 /* SKIP: only for what the CPU or platform lacks; name the CPUID bit. */
 void test_skip(struct test_case_run *t, const char *fmt, ...) __printf(2, 3);
@@ -92,5 +97,9 @@ struct cmdline;
 void tests_run(const struct cmdline *cl, unsigned boot_errors);
 /* For the panic path: the running test, or NULL. */
 const struct test_case_run *test_running(void);
+/* The watchdog stopped the running test's program: not ok ... # TIMEOUT. */
+void test_note_timeout(const char *fmt, ...) __printf(1, 2);
+/* The per-run watchdog from the command line, in ms (0: the default). */
+extern u64 test_timeout_ms;
 
 #endif

@@ -51,6 +51,15 @@ static void parse_word(struct cmdline *c, char *w)
 			add_pattern(c, p);
 		}
 		add_pattern(c, p);
+	} else if (!strncmp(w, "timeout=", 8)) {
+		unsigned v = 0;
+		const char *d = w + 8;
+		for (; *d >= '0' && *d <= '9' && v < 100000; d++)
+			v = v * 10 + (unsigned)(*d - '0');
+		if (*d || d == w + 8 || !v)
+			c->bad_value = w;
+		else
+			c->timeout_s = v;
 	} else if (!strcmp(w, "list")) {
 		c->list = true;
 	} else if (c->nr_unknown < CMDLINE_MAX_UNKNOWN) {
@@ -87,12 +96,12 @@ void cmdline_parse(struct cmdline *c, const char *line)
 	}
 }
 
-bool cmdline_selects(const struct cmdline *c, const char *name)
+bool cmdline_selects(const struct cmdline *c, const char *name, bool optin)
 {
 	if (!c->tests_given)
-		return true;
+		return !optin;
 	for (unsigned i = 0; i < c->nr_patterns; i++)
-		if (glob_match(c->patterns[i], name))
+		if (optin ? !strcmp(c->patterns[i], name) : glob_match(c->patterns[i], name))
 			return true;
 	return false;
 }

@@ -56,8 +56,15 @@ static void report_cmdline(void)
 		boot_errors++;
 	}
 	for (unsigned i = 0; i < cmdline.nr_unknown; i++) {
-		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], list)",
+		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], "
+		     "timeout=SECONDS, list)",
 		     cmdline.unknown[i]);
+		boot_errors++;
+	}
+	if (cmdline.bad_value) {
+		diag("ERROR: malformed command-line option '%s' (timeout= takes whole seconds, "
+		     "at least 1)",
+		     cmdline.bad_value);
 		boot_errors++;
 	}
 	if (cmdline.nr_dropped) {

@@ -106,7 +106,7 @@ static void wake_waiters(struct task *t)
 static void release_shstk(struct task *t)
 {
 	if (t->shstk_size && t->shstk_thread && t->mm) {
-		umem_unmap(t->mm, t->shstk_base, t->shstk_size);
+		umem_release(t->mm, t->shstk_base, t->shstk_size);
 		t->shstk_size = 0;
 	}
 }

@@ -21,6 +21,15 @@ long umem_reserve(struct umem *u, u64 addr, u64 size)
 		return -EINVAL;
 	size = ALIGN_UP(size, PAGE_SIZE);
 	if (!addr) {
+		/* Same size as a freed one: same place, so no new page tables. */
+		for (unsigned i = 0; i < u->nr_spare; i++) {
+			if (u->spare_size[i] != size)
+				continue;
+			addr = u->spare_base[i];
+			u->spare_base[i] = u->spare_base[--u->nr_spare];
+			u->spare_size[i] = u->spare_size[u->nr_spare];
+			return (long)addr;
+		}
 		if (u->next < USER_MMAP_BASE)
 			u->next = USER_MMAP_BASE;
 		/* The page at the cursor is the guard below the new mapping. */
@@ -60,6 +69,15 @@ void umem_unmap(struct umem *u, u64 addr, u64 size)
 		u64 old = pt_unmap(u->pml4, va);
 		if ((old & PTE_P) && (old & PTE_SW_OWNED))
 			frame_put(pte_addr(old));
+	}
+}
+
+void umem_release(struct umem *u, u64 addr, u64 size)
+{
+	umem_unmap(u, addr, size);
+	if (u->nr_spare < UMEM_SPARE) {
+		u->spare_base[u->nr_spare] = addr;
+		u->spare_size[u->nr_spare++] = ALIGN_UP(size, PAGE_SIZE);
 	}
 }
 

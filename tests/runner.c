@@ -12,6 +12,24 @@
 extern const struct test_case __tests_start[], __tests_end[];
 
 static struct test_case_run *running;
+u64 test_timeout_ms;
+
+void test_note_timeout(const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+	if (!running)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag("TIMEOUT: %s", msg);
+	if (running->outcome < TEST_FAIL || !running->timeout) {
+		running->outcome = running->outcome > TEST_FAIL ? running->outcome : TEST_FAIL;
+		running->timeout = true;
+		snprintf(running->reason, sizeof(running->reason), "%s", msg);
+	}
+}
 
 static const char *const verdict_names[] = { "SUCCESS", "SKIP", "FAILURE", "ERROR" };
 static const u8 verdict_codes[] = { EXIT_SUCCESS_CODE, EXIT_SKIP_CODE, EXIT_FAILURE_CODE,
@@ -91,7 +109,10 @@ static enum test_outcome run_one(const struct test_case *tc, unsigned number)
 		kprintf("ok %u %s # SKIP %s\n", number, tc->name, t.reason);
 		break;
 	case TEST_FAIL:
-		kprintf("not ok %u %s\n", number, tc->name);
+		if (t.timeout)
+			kprintf("not ok %u %s # TIMEOUT %s\n", number, tc->name, t.reason);
+		else
+			kprintf("not ok %u %s\n", number, tc->name);
 		break;
 	case TEST_ERROR:
 		kprintf("not ok %u %s # ERROR %s\n", number, tc->name, t.reason);
@@ -106,8 +127,9 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 	enum test_outcome worst = TEST_PASS;
 	unsigned passed = 0;
 
+	test_timeout_ms = (u64)cl->timeout_s * 1000;
 	for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++)
-		if (cmdline_selects(cl, tc->name) && !cl->list)
+		if (cmdline_selects(cl, tc->name, tc->optin) && !cl->list)
 			planned++;
 	for (unsigned i = 0; i < cl->nr_patterns; i++) {
 		bool hit = false;
@@ -120,14 +142,15 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 	}
 	if (cl->list)
 		for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++)
-			diag("test: %s (%s)", tc->name, tc->area);
+			diag("test: %s (%s)%s", tc->name, tc->area,
+			     tc->optin ? " opt-in: runs only when named exactly" : "");
 	if (cl->tests_given && !cl->nr_patterns)
 		diag("tests= is empty: no test selected");
 
 	kprintf("1..%u\n", planned);
 	unsigned n = 0;
 	for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++) {
-		if (!cmdline_selects(cl, tc->name) || cl->list)
+		if (!cmdline_selects(cl, tc->name, tc->optin) || cl->list)
 			continue;
 		enum test_outcome o = run_one(tc, ++n);
 		passed += o == TEST_PASS;

@@ -169,6 +169,19 @@ TEST(task_watchdog_stops_spinner, "task")
 	CHECK_EQ(t, frame_free_count(), before, "free frames after the stopped program");
 }
 
+/*
+ * Opt-in: spins until the per-run watchdog (timeout=SECONDS, default 20 s)
+ * stops it, so the run shows `not ok ... # TIMEOUT` and goes on.
+ */
+TEST_OPTIN(task_spin_forever, "task")
+{
+	struct uproc p;
+	if (tk_create(t, &p, 0)) {
+		uproc_run(&p, TK_SPIN, 0);
+		uproc_destroy(&p);
+	}
+}
+
 TEST(task_shstk_fork_call_ret, "task")
 {
 	if (need_shstk(t))

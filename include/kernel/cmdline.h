@@ -1,5 +1,6 @@
 /*
- * The kernel command line: "tests=GLOB[,GLOB...]" and "list".  Pure code,
+ * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS" and
+ * "list".  Pure code,
  * host-tested.  Nothing unknown is ignored: it is collected and reported.
  */
 #ifndef CETBED_KERNEL_CMDLINE_H
@@ -17,6 +18,8 @@ struct cmdline {
 	unsigned nr_patterns;
 	bool tests_given; /* a tests= option appeared, even an empty one */
 	bool list;	  /* print the test names and stop */
+	unsigned timeout_s; /* per-run watchdog, 0 = the default */
+	const char *bad_value; /* an option with a malformed value */
 	const char *unknown[CMDLINE_MAX_UNKNOWN];
 	unsigned nr_unknown;
 	/* Problems beyond unknown options (too many patterns...), counted. */
@@ -30,7 +33,10 @@ struct cmdline {
 void cmdline_parse(struct cmdline *c, const char *line);
 /* '*' matches any run, '?' one character. */
 bool glob_match(const char *pat, const char *s);
-/* With no tests= option every test is selected. */
-bool cmdline_selects(const struct cmdline *c, const char *name);
+/*
+ * With no tests= option every test is selected, except opt-in tests: those
+ * run only when a pattern names them exactly, without wildcards.
+ */
+bool cmdline_selects(const struct cmdline *c, const char *name, bool optin);
 
 #endif

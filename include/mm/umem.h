@@ -14,11 +14,19 @@
 /* Leaf flags of a user shadow-stack page: W=0, D=1 (upper levels stay writable). */
 #define PTE_USER_SHSTK (PTE_P | PTE_U | PTE_A | PTE_D | PTE_SW_OWNED | PTE_SW_SHSTK)
 
+#define UMEM_SPARE 8
+
 struct umem {
 	u64 *pml4;
 	u64 next;      /* placement cursor in [USER_MMAP_BASE, USER_MMAP_END) */
 	unsigned refs; /* tasks using it, plus one for the program */
+	/* Ranges the kernel placed and freed again, reused before new ones. */
+	u64 spare_base[UMEM_SPARE], spare_size[UMEM_SPARE];
+	unsigned nr_spare;
 };
+
+/* Unmaps a range umem_reserve placed and keeps it for reuse. */
+void umem_release(struct umem *u, u64 addr, u64 size);
 
 /* A fresh address space sharing the kernel half; NULL when out of memory. */
 struct umem *umem_create(void);

@@ -104,7 +104,7 @@ def cmd_run(args):
     expectations = expect.load_expectations(path)
     launch = plat.prepare(ctx)
     timeout = args.timeout or plat.timeout
-    return execute(plat.name, launch, timeout,
+    return execute(getattr(args, "name", None) or plat.name, launch, timeout,
                    os.path.join(ctx.build, "results"), expectations, path,
                    verbose=args.verbose)
 
@@ -190,6 +190,8 @@ def parser():
                    help="show test starts and all diagnostics")
     p.add_argument("--bochs3-root", help="Debian 13 root holding Bochs 3.0 "
                    "(build/bochs3-root)")
+    p.add_argument("--name", help="name for the results files and summary "
+                   "(default: the platform's)")
     images(p)
     p.set_defaults(func=cmd_run)
 

@@ -51,21 +51,35 @@ static void test_cmdline(void)
 
 	cmdline_parse(&c, "");
 	EXPECT(!c.tests_given && c.nr_patterns == 0 && c.nr_unknown == 0);
-	EXPECT(cmdline_selects(&c, "anything"));
+	EXPECT(cmdline_selects(&c, "anything", false));
+	EXPECT(!cmdline_selects(&c, "anything", true));
 
 	/* QEMU -kernel and GRUB's multiboot1 put the kernel path first. */
 	cmdline_parse(&c, "build/kernel.elf tests=shstk_*,mm_*");
 	EXPECT(c.tests_given && c.nr_patterns == 2 && c.nr_unknown == 0);
 	EXPECT(str_eq(c.patterns[0], "shstk_*") && str_eq(c.patterns[1], "mm_*"));
-	EXPECT(cmdline_selects(&c, "mm_page0_unmapped"));
-	EXPECT(!cmdline_selects(&c, "user_exit_status"));
+	EXPECT(cmdline_selects(&c, "mm_page0_unmapped", false));
+	EXPECT(!cmdline_selects(&c, "user_exit_status", false));
+	/* Opt-in tests need their exact name. */
+	EXPECT(!cmdline_selects(&c, "mm_demo", true));
+	cmdline_parse(&c, "tests=mm_*,mm_demo");
+	EXPECT(cmdline_selects(&c, "mm_demo", true));
 
 	cmdline_parse(&c, "/boot/kernel.elf");
 	EXPECT(c.nr_unknown == 0 && !c.tests_given);
 
 	/* An explicit empty selection selects nothing. */
 	cmdline_parse(&c, "tests=");
-	EXPECT(c.tests_given && c.nr_patterns == 0 && !cmdline_selects(&c, "mm_x"));
+	EXPECT(c.tests_given && c.nr_patterns == 0 && !cmdline_selects(&c, "mm_x", false));
+
+	/* timeout=SECONDS, and malformed values are flagged. */
+	cmdline_parse(&c, "timeout=15");
+	EXPECT(c.timeout_s == 15 && !c.bad_value && !c.nr_unknown);
+	const char *bad[] = { "timeout=", "timeout=0", "timeout=1x", "timeout=-3" };
+	for (unsigned i = 0; i < 4; i++) {
+		cmdline_parse(&c, bad[i]);
+		EXPECT(c.bad_value && c.timeout_s == 0);
+	}
 
 	/* Unknown words are collected, never dropped silently. */
 	cmdline_parse(&c, "  test=mm_*   verbose\tlist ");
