@@ -130,19 +130,28 @@ run:
 	$(MAKE) all
 	$(HARNESS) run $(PLATFORM)
 
-host-test: $(B)/host/kernel-unit
+# Host programs built from kernel sources: unit tests, and the drivers
+# tests/host/test_qr.py and test_summary.py run.
+HOST_PROGS := kernel-unit qr-unit qr-render summary-tool
+host_src_kernel-unit := tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c
+host_src_qr-unit := tests/host/qr_unit.c kernel/qr.c kernel/qr_matrix.c
+host_src_qr-render := tests/host/qr_render.c kernel/qr.c kernel/qr_matrix.c
+host_src_summary-tool := tests/host/summary_tool.c kernel/summary.c kernel/sha256.c
+
+host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS))
 	$(B)/host/kernel-unit
+	$(B)/host/qr-unit
 	$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'
 
-$(B)/host/kernel-unit: tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c \
-		$(wildcard include/*.h include/*/*.h)
+.SECONDEXPANSION:
+$(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$@)
 	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \
-		tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c
+		$(host_src_$*)
 
 test:
-	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)))
+	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)) qr)
 	$(MAKE) all
 	$(MAKE) host-test
 	@# A spinning task is stopped by the watchdog, reported TIMEOUT, and the run goes on.

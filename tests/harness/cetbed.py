@@ -20,6 +20,7 @@ import ktap             # noqa: E402
 import platforms        # noqa: E402
 import report           # noqa: E402
 import runner           # noqa: E402
+import summary          # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -155,6 +156,36 @@ def cmd_parse(args):
                     xml_path=args.xml, log_path=args.log)
 
 
+def cmd_decode_summary(args):
+    """Print a summary line (from the verdict screen's QR code); with
+    --platform also judge it, with --names name its tests from a log."""
+    text = sys.stdin.read() if args.text == "-" else args.text
+    try:
+        d = summary.decode(text)
+    except summary.SummaryError as e:
+        print("cetbed: bad summary: %s" % e, file=sys.stderr)
+        return EXIT_HARNESS
+    names = None
+    if args.names:
+        with open(args.names, "rb") as f:
+            log = f.read()
+        names = {t.number: t.name for t in ktap.parse_text(
+            log.decode("utf-8", "replace")).tests}
+        same = summary.log_hash(log) == d["log_hash"]
+        print("names from %s (%s run)" % (shown(args.names),
+                                          "the same" if same else "another"))
+    if args.json:
+        print(summary.to_json(d))
+    else:
+        print("\n".join(summary.describe(d, names)))
+    if not args.platform:
+        return EXIT_MATCH
+    path = expect_path(platforms.get(args.platform).name, args.expect)
+    cmp = summary.compare(d, expect.load_expectations(path), names)
+    print("\n".join(summary.verdict_lines(args.platform, d, cmp)))
+    return EXIT_MATCH if cmp.matched else EXIT_MISMATCH
+
+
 def cmd_bench(args):
     return bench.main(ROOT, args.runs, args.platforms, args.build,
                       args.kernel, args.iso)
@@ -214,6 +245,18 @@ def parser():
     p.add_argument("--cmdline", help="the command line the log was run with")
     p.add_argument("--xml", help="also write JUnit XML here")
     p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("decode-summary", help="decode the summary line of "
+                       "the verdict screen's QR code ('-' reads stdin)")
+    p.add_argument("text")
+    p.add_argument("--platform", help="also judge it against this "
+                   "platform's expectations")
+    p.add_argument("--expect", help="expectation file to use instead")
+    p.add_argument("--names", help="serial log of the same build, to name "
+                   "the failing tests")
+    p.add_argument("--json", action="store_true", help="print the fields "
+                   "as JSON")
+    p.set_defaults(func=cmd_decode_summary)
 
     p = sub.add_parser("bench-boot", help="median launch-to-verdict times")
     p.add_argument("--runs", type=int, default=5)
