@@ -46,7 +46,7 @@ KERNEL_ASM := $(wildcard boot/*.asm kernel/*.asm cet/*.asm tests/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(KERNEL_ASM))
 
 USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/callchain.o
-USER_PROGS := selftest shstk task
+USER_PROGS := selftest shstk task sig
 USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc

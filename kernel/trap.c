@@ -1,6 +1,7 @@
 /* Exception dispatch, and the register dump every unexpected fault prints. */
 #include "fault.h"
 #include "kernel/cpu.h"
+#include "kernel/signal.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
 #include "kernel/uproc.h"
@@ -125,6 +126,7 @@ void trap_handler(struct trap_frame *f)
 		if (timer_irq(f->vector)) {
 			uproc_watchdog();
 			sched_tick(f);
+			signal_check(f);
 		} else if (f->vector != 0x27 && f->vector != 0x2f && f->vector != 0xff) {
 			/* Spurious IRQ 7/15 and the LAPIC's spurious vector are expected. */
 			diag("unexpected interrupt, vector %lu", f->vector);

@@ -3,6 +3,7 @@
 #include "kernel/cpu.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
+#include "kernel/signal.h"
 #include "kernel/uproc.h"
 #include "lib.h"
 #include "test.h"
@@ -134,9 +135,11 @@ enum uproc_state uproc_run(struct uproc *p, u64 arg0, u64 arg1)
 	p->fault = m->fault;
 	p->fault_frame = m->fault_frame;
 	p->fault_ssp = m->fault_ssp;
-	p->state = m->end == TASK_END_EXIT    ? UPROC_EXITED
-		   : m->end == TASK_END_FAULT ? UPROC_FAULTED
-					      : UPROC_TIMEOUT;
+	memcpy(p->kill_reason, m->kill_reason, sizeof(p->kill_reason));
+	p->state = m->end == TASK_END_EXIT     ? UPROC_EXITED
+		   : m->end == TASK_END_FAULT  ? UPROC_FAULTED
+		   : m->end == TASK_END_KILLED ? UPROC_KILLED
+					       : UPROC_TIMEOUT;
 	/* A test that chose its own limit expects it; the default one is a verdict. */
 	if (p->state == UPROC_TIMEOUT && !p->timeout_ms)
 		test_note_timeout("per-run watchdog: %s ran longer than %lu s", p->prog->name,
@@ -164,6 +167,9 @@ void uproc_fault(const struct trap_frame *f, u64 cr2)
 		t->cow_faults_shstk += shstk;
 		return;
 	}
+	/* A handler for the fault's signal runs instead of ending the task. */
+	if (signal_fault((struct trap_frame *)f, cr2))
+		return;
 	t->fault_frame = *f;
 	t->fault = (struct fault_info){
 		.vector = f->vector,

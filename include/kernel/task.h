@@ -43,6 +43,12 @@ struct task {
 	bool vfork_child;	    /* runs on its parent's stacks; owns none */
 	struct task *vfork_parent;  /* blocked until this task ends */
 	u64 cow_faults, cow_faults_shstk;
+
+	/* Signals (kernel/signal.c). */
+	u32 sigmask, sigpending;
+	u64 alt_stack, alt_stack_size, alt_shstk, alt_shstk_size;
+	u64 alarm_tick;
+	char kill_reason[96];
 };
 
 extern struct task *current;

@@ -15,7 +15,8 @@
 #define USER_STACK_TOP 0x00007fffffff0000UL
 #define USER_STACK_PAGES 4
 
-enum uproc_state { UPROC_NEW, UPROC_RUNNING, UPROC_EXITED, UPROC_FAULTED, UPROC_TIMEOUT };
+enum uproc_state { UPROC_NEW, UPROC_RUNNING, UPROC_EXITED, UPROC_FAULTED, UPROC_TIMEOUT,
+		   UPROC_KILLED };
 
 /* crt0 start flags (rdx): features it enables through SYS_SHSTK_CTL before main. */
 #define UPROC_START_SHSTK (1UL << 0)
@@ -52,6 +53,10 @@ struct uproc {
 	struct fault_info fault;
 	struct trap_frame fault_frame;
 	u64 fault_ssp; /* IA32_PL3_SSP when the fault was taken */
+	/* Signal handlers, shared by the program's tasks. */
+	u64 sig_handler[8], sig_restorer[8];
+	unsigned sig_flags[8];
+	char kill_reason[96]; /* why the main task was ended, if it was */
 	char out[512]; /* what the program wrote, for the test to check */
 	size_t out_len;
 	char err[96];
