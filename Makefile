@@ -130,8 +130,9 @@ run:
 	$(MAKE) all
 	$(HARNESS) run $(PLATFORM)
 
-host-test: $(B)/host/kernel-unit
+host-test: $(B)/host/kernel-unit $(B)/host/fb-unit
 	$(B)/host/kernel-unit
+	$(B)/host/fb-unit $(B)/host
 	$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'
 
 $(B)/host/kernel-unit: tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c \
@@ -140,6 +141,14 @@ $(B)/host/kernel-unit: tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c \
 	$(call say,HOSTCC,$@)
 	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \
 		tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c
+
+# The drawing code as the kernel has it; also writes font.ppm and verdict.ppm.
+FB_HOST_SRC := kernel/fb.c kernel/fb_font.c kernel/fbcon_grid.c kernel/fbcon_verdict.c
+$(B)/host/fb-unit: tests/host/fb_unit.c $(FB_HOST_SRC) $(wildcard include/*.h include/*/*.h)
+	@mkdir -p $(dir $@)
+	$(call say,HOSTCC,$@)
+	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \
+		tests/host/fb_unit.c $(FB_HOST_SRC)
 
 test:
 	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)))

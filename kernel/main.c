@@ -7,6 +7,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
+#include "kernel/fbcon.h"
 #include "kernel/power.h"
 #include "lib.h"
 #include "mm/frame.h"
@@ -54,13 +55,19 @@ static void report_cmdline(void)
 		boot_errors++;
 	}
 	for (unsigned i = 0; i < cmdline.nr_unknown; i++) {
-		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], list)",
+		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], list, "
+		     "screen=off|SECONDS)",
 		     cmdline.unknown[i]);
 		boot_errors++;
 	}
+	for (unsigned i = 0; i < cmdline.nr_invalid; i++) {
+		diag("ERROR: bad command-line option '%s' (screen=off or screen=SECONDS, 0-%d)",
+		     cmdline.invalid[i], CMDLINE_SCREEN_MAX);
+		boot_errors++;
+	}
 	if (cmdline.nr_dropped) {
-		diag("ERROR: %u command-line words dropped (more than %d patterns or %d unknown "
-		     "options)",
+		diag("ERROR: %u command-line words dropped (more than %d patterns, or %d unknown "
+		     "or bad options)",
 		     cmdline.nr_dropped, CMDLINE_MAX_PATTERNS, CMDLINE_MAX_UNKNOWN);
 		boot_errors++;
 	}
@@ -80,6 +87,8 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 {
 	serial_init();
 	console_add_sink(&serial_sink);
+	/* Keeps everything from here on until fbcon_init() can put it on screen. */
+	console_add_sink(&fbcon_sink);
 	kprintf("\nKTAP version 1\n");
 	diag("cetbed %s: x86-64 CET shadow-stack testbed", CETBED_VERSION);
 	cpu_detect();
@@ -94,6 +103,7 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	report_memmap();
 
 	mm_init(&boot.mem);
+	fbcon_init();
 	cpu_setup();
 	cet_init();
 	tss_init_ist();

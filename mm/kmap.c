@@ -81,6 +81,7 @@ void mm_init(const struct memmap *m)
 		panic("physical memory above %lu TiB is not supported", PHYS_MAP_MAX >> 40);
 	for (u64 a = 0; a < direct_end; a += 1UL << 39)
 		make_kernel_slot(PHYS_MAP_BASE + a);
+	make_kernel_slot(IOMAP_REGION);
 	make_kernel_slot(KSTACK_REGION);
 	make_kernel_slot(KERNEL_VMA);
 

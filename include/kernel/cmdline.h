@@ -1,6 +1,7 @@
 /*
- * The kernel command line: "tests=GLOB[,GLOB...]" and "list".  Pure code,
- * host-tested.  Nothing unknown is ignored: it is collected and reported.
+ * The kernel command line: "tests=GLOB[,GLOB...]", "list" and
+ * "screen=off|SECONDS".  Pure code, host-tested.  Nothing unknown is
+ * ignored: it is collected and reported.
  */
 #ifndef CETBED_KERNEL_CMDLINE_H
 #define CETBED_KERNEL_CMDLINE_H
@@ -10,6 +11,8 @@
 #define CMDLINE_BUF 1024
 #define CMDLINE_MAX_PATTERNS 32
 #define CMDLINE_MAX_UNKNOWN 16
+/* screen=SECONDS: up to an hour of verdict screen before power-off. */
+#define CMDLINE_SCREEN_MAX 3600
 
 struct cmdline {
 	char buf[CMDLINE_BUF];
@@ -17,9 +20,14 @@ struct cmdline {
 	unsigned nr_patterns;
 	bool tests_given; /* a tests= option appeared, even an empty one */
 	bool list;	  /* print the test names and stop */
+	/* Seconds the verdict screen stays before power-off; 0 (screen=off) is none. */
+	unsigned screen_seconds;
 	const char *unknown[CMDLINE_MAX_UNKNOWN];
 	unsigned nr_unknown;
-	/* Problems beyond unknown options (too many patterns...), counted. */
+	/* Known options with a value they do not take, e.g. "screen=soon". */
+	const char *invalid[CMDLINE_MAX_UNKNOWN];
+	unsigned nr_invalid;
+	/* Problems beyond unknown and invalid options (too many patterns...), counted. */
 	unsigned nr_dropped;
 };
 
