@@ -138,9 +138,10 @@ host_src_qr-unit := tests/host/qr_unit.c kernel/qr.c kernel/qr_matrix.c
 host_src_qr-render := tests/host/qr_render.c kernel/qr.c kernel/qr_matrix.c
 host_src_summary-tool := tests/host/summary_tool.c kernel/summary.c kernel/sha256.c
 
-host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS))
+host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS)) $(B)/host/fb-unit
 	$(B)/host/kernel-unit
 	$(B)/host/qr-unit
+	$(B)/host/fb-unit $(B)/host
 	$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'
 
 .SECONDEXPANSION:
@@ -150,6 +151,14 @@ $(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h) Makefile
 	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \
 		$(host_src_$*)
 
+# The drawing code as the kernel has it; also writes font.ppm and verdict.ppm.
+FB_HOST_SRC := kernel/fb.c kernel/fb_font.c kernel/fbcon_grid.c kernel/fbcon_verdict.c
+$(B)/host/fb-unit: tests/host/fb_unit.c $(FB_HOST_SRC) $(wildcard include/*.h include/*/*.h)
+	@mkdir -p $(dir $@)
+	$(call say,HOSTCC,$@)
+	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \
+		tests/host/fb_unit.c $(FB_HOST_SRC)
+
 test:
 	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)) qr)
 	$(MAKE) all
@@ -157,6 +166,8 @@ test:
 	@# A spinning task is stopped by the watchdog, reported TIMEOUT, and the run goes on.
 	$(HARNESS) run qemu-kernel --name watchdog-demo --expect tests/expect/watchdog-demo.expect \
 		--cmdline 'tests=task_spin_forever,user_exit_status timeout=1'
+	@# The verdict screen's QR code, read back by zbarimg, is the run's summary.
+	$(PYTHON) tests/harness/qr_check.py
 	$(HARNESS) run-all $(PLATFORMS)
 
 bench-boot:

@@ -7,7 +7,9 @@
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
+#include "kernel/fbcon.h"
 #include "kernel/power.h"
+#include "kernel/report.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
 #include "lib.h"
@@ -57,19 +59,19 @@ static void report_cmdline(void)
 	}
 	for (unsigned i = 0; i < cmdline.nr_unknown; i++) {
 		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], "
-		     "timeout=SECONDS, list)",
+		     "timeout=SECONDS, screen=off|SECONDS, list)",
 		     cmdline.unknown[i]);
 		boot_errors++;
 	}
-	if (cmdline.bad_value) {
-		diag("ERROR: malformed command-line option '%s' (timeout= takes whole seconds, "
-		     "at least 1)",
-		     cmdline.bad_value);
+	for (unsigned i = 0; i < cmdline.nr_invalid; i++) {
+		diag("ERROR: bad command-line option '%s' (timeout=SECONDS with SECONDS >= 1; "
+		     "screen=off or screen=SECONDS, 0-%d)",
+		     cmdline.invalid[i], CMDLINE_SCREEN_MAX);
 		boot_errors++;
 	}
 	if (cmdline.nr_dropped) {
-		diag("ERROR: %u command-line words dropped (more than %d patterns or %d unknown "
-		     "options)",
+		diag("ERROR: %u command-line words dropped (more than %d patterns, or %d unknown "
+		     "or bad options)",
 		     cmdline.nr_dropped, CMDLINE_MAX_PATTERNS, CMDLINE_MAX_UNKNOWN);
 		boot_errors++;
 	}
@@ -91,6 +93,9 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 {
 	serial_init();
 	console_add_sink(&serial_sink);
+	report_start();
+	/* Keeps everything from here on until fbcon_init() can put it on screen. */
+	console_add_sink(&fbcon_sink);
 	kprintf("\nKTAP version 1\n");
 	diag("cetbed %s: x86-64 CET shadow-stack testbed", CETBED_VERSION);
 	cpu_detect();
@@ -105,6 +110,7 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	report_memmap();
 
 	mm_init(&boot.mem);
+	fbcon_init();
 	cpu_setup();
 	cet_init();
 	tss_init_ist();

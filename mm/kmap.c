@@ -81,8 +81,8 @@ void mm_init(const struct memmap *m)
 		panic("physical memory above %lu TiB is not supported", PHYS_MAP_MAX >> 40);
 	for (u64 a = 0; a < direct_end; a += 1UL << 39)
 		make_kernel_slot(PHYS_MAP_BASE + a);
+	make_kernel_slot(IOMAP_REGION);
 	make_kernel_slot(KSTACK_REGION);
-	make_kernel_slot(MMIO_REGION);
 	make_kernel_slot(KERNEL_VMA);
 
 	map_section(__text_start, __text_end, PTE_G);
@@ -99,23 +99,6 @@ void mm_init(const struct memmap *m)
 
 	write_cr3(virt_to_phys(kernel_pml4));
 	frame_set_limit(~0UL);
-}
-
-static u64 mmio_cursor = MMIO_REGION;
-
-void *mm_map_mmio(u64 pa, u64 size)
-{
-	u64 off = pa & (PAGE_SIZE - 1), base = mmio_cursor;
-
-	size = ALIGN_UP(size + off, PAGE_SIZE);
-	if (mmio_cursor + size > MMIO_REGION + MMIO_REGION_SIZE)
-		return NULL;
-	for (u64 o = 0; o < size; o += PAGE_SIZE)
-		if (pt_map(kernel_pml4, base + o, ALIGN_DOWN(pa, PAGE_SIZE) + o,
-			   PTE_W | PTE_PCD | PTE_PWT | PTE_G | mm_nx()))
-			return NULL;
-	mmio_cursor += size + PAGE_SIZE; /* an unmapped page between devices */
-	return (void *)(base + off);
 }
 
 static u64 kstack_cursor = KSTACK_REGION;

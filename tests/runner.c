@@ -1,13 +1,25 @@
-/* The test runner: selection, KTAP output, outcomes and the final verdict. */
+/*
+ * The test runner: selection, KTAP output, outcomes and the final verdict,
+ * on every console and, where there is a screen, as the verdict screen.
+ */
 #include "console.h"
 #include "fault.h"
 #include "kernel/cmdline.h"
+#include "kernel/fbcon.h"
 #include "kernel/power.h"
+#include "kernel/report.h"
+#include "kernel/verdict.h"
+#include "summary.h"
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/pt.h"
 #include "test.h"
 #include "x86/cpu.h"
+
+#ifndef CETBED_VERSION
+#define CETBED_VERSION "unknown"
+#endif
+
 
 extern const struct test_case __tests_start[], __tests_end[];
 
@@ -31,9 +43,12 @@ void test_note_timeout(const char *fmt, ...)
 	}
 }
 
-static const char *const verdict_names[] = { "SUCCESS", "SKIP", "FAILURE", "ERROR" };
 static const u8 verdict_codes[] = { EXIT_SUCCESS_CODE, EXIT_SKIP_CODE, EXIT_FAILURE_CODE,
 				    EXIT_ERROR_CODE };
+STATIC_ASSERT((int)VERDICT_ERROR == (int)TEST_ERROR && (int)VERDICT_SKIP == (int)TEST_SKIP);
+
+/* The run so far, for the verdict screen. */
+static struct verdict_info run_info;
 
 const struct test_case_run *test_running(void)
 {
@@ -78,6 +93,7 @@ void test_error(struct test_case_run *t, const char *fmt, ...)
 		snprintf(t->reason, sizeof(t->reason), "%s", msg);
 	}
 }
+
 
 static void body_trampoline(void *arg)
 {
@@ -126,6 +142,7 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 	unsigned planned = 0, errors = boot_errors;
 	enum test_outcome worst = TEST_PASS;
 	unsigned passed = 0;
+	struct verdict_info *vi = &run_info;
 
 	test_timeout_ms = (u64)cl->timeout_s * 1000;
 	for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++)
@@ -156,6 +173,16 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 		passed += o == TEST_PASS;
 		if (o > worst)
 			worst = o;
+		vi->skipped += o == TEST_SKIP;
+		vi->failed += o == TEST_FAIL;
+		vi->errors += o == TEST_ERROR;
+		if (o >= TEST_FAIL) {
+			if (vi->nr_failed < VERDICT_MAX_FAILED)
+				vi->failed_tests[vi->nr_failed] = (struct verdict_failed){
+					n, tc->name, o == TEST_ERROR
+				};
+			vi->nr_failed++;
+		}
 	}
 	/*
 	 * The run: ERROR or FAILURE if any test says so; SUCCESS if anything
@@ -168,6 +195,27 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 		worst = TEST_SKIP;
 	if (errors)
 		worst = TEST_ERROR;
-	kprintf("Test result: %s\n", verdict_names[worst]);
+
+	vi->verdict = (enum verdict)worst;
+	vi->version = CETBED_VERSION;
+	vi->planned = planned;
+	vi->passed = passed;
+	vi->boot_errors = errors;
+	vi->hold_seconds = fbcon_active() ? cl->screen_seconds : 0;
+	if (vi->hold_seconds)
+		diag("screen: the verdict screen stays %u s before power-off, or until a key is "
+		     "pressed",
+		     vi->hold_seconds);
+	else if (cl->screen_seconds)
+		diag("screen: screen=%u ignored: there is no screen console", cl->screen_seconds);
+	kprintf("Test result: %s\n", verdict_name(vi->verdict));
+	console_flush();
+	static char summary[SUMMARY_TEXT_MAX];
+	int len = report_summary(vi, summary, sizeof(summary));
+	fbcon_verdict_screen(vi);
+	if (len > 0)
+		report_draw_qr(summary, (size_t)len);
+	if (vi->hold_seconds)
+		verdict_hold(vi->hold_seconds);
 	power_off(verdict_codes[worst]);
 }

@@ -1,7 +1,7 @@
 /*
- * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS" and
- * "list".  Pure code,
- * host-tested.  Nothing unknown is ignored: it is collected and reported.
+ * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS",
+ * "screen=off|SECONDS" and "list".  Pure code, host-tested.  Nothing
+ * unknown is ignored: it is collected and reported.
  */
 #ifndef CETBED_KERNEL_CMDLINE_H
 #define CETBED_KERNEL_CMDLINE_H
@@ -11,6 +11,8 @@
 #define CMDLINE_BUF 1024
 #define CMDLINE_MAX_PATTERNS 32
 #define CMDLINE_MAX_UNKNOWN 16
+/* screen=SECONDS: up to an hour of verdict screen before power-off. */
+#define CMDLINE_SCREEN_MAX 3600
 
 struct cmdline {
 	char buf[CMDLINE_BUF];
@@ -19,10 +21,14 @@ struct cmdline {
 	bool tests_given; /* a tests= option appeared, even an empty one */
 	bool list;	  /* print the test names and stop */
 	unsigned timeout_s; /* per-run watchdog, 0 = the default */
-	const char *bad_value; /* an option with a malformed value */
+	/* Seconds the verdict screen stays before power-off; 0 (screen=off) is none. */
+	unsigned screen_seconds;
 	const char *unknown[CMDLINE_MAX_UNKNOWN];
 	unsigned nr_unknown;
-	/* Problems beyond unknown options (too many patterns...), counted. */
+	/* Known options with a value they do not take, e.g. "screen=soon". */
+	const char *invalid[CMDLINE_MAX_UNKNOWN];
+	unsigned nr_invalid;
+	/* Problems beyond unknown and invalid options (too many patterns...), counted. */
 	unsigned nr_dropped;
 };
 

@@ -1,6 +1,7 @@
 /*
  * Host unit tests for kernel code that touches no hardware: command-line
- * parsing and globbing, memory-map sanitizing, page-table entry helpers.
+ * parsing (tests=, list, screen=) and globbing, memory-map sanitizing,
+ * page-table entry helpers.
  * Built with the host compiler against the kernel's own sources.
  */
 #include <stdio.h>
@@ -74,11 +75,11 @@ static void test_cmdline(void)
 
 	/* timeout=SECONDS, and malformed values are flagged. */
 	cmdline_parse(&c, "timeout=15");
-	EXPECT(c.timeout_s == 15 && !c.bad_value && !c.nr_unknown);
+	EXPECT(c.timeout_s == 15 && !c.nr_invalid && !c.nr_unknown);
 	const char *bad[] = { "timeout=", "timeout=0", "timeout=1x", "timeout=-3" };
 	for (unsigned i = 0; i < 4; i++) {
 		cmdline_parse(&c, bad[i]);
-		EXPECT(c.bad_value && c.timeout_s == 0);
+		EXPECT(c.nr_invalid == 1 && c.timeout_s == 0);
 	}
 
 	/* Unknown words are collected, never dropped silently. */
@@ -92,6 +93,26 @@ static void test_cmdline(void)
 	/* Empty list members are ignored; several tests= options add up. */
 	cmdline_parse(&c, "tests=a,,b, tests=c");
 	EXPECT(c.nr_patterns == 3 && str_eq(c.patterns[2], "c"));
+
+	/* screen= holds the verdict screen; off (the default) and 0 do not. */
+	cmdline_parse(&c, "");
+	EXPECT(c.screen_seconds == 0 && c.nr_invalid == 0);
+	cmdline_parse(&c, "screen=30");
+	EXPECT(c.screen_seconds == 30 && c.nr_invalid == 0 && c.nr_unknown == 0);
+	cmdline_parse(&c, "screen=30 screen=off");
+	EXPECT(c.screen_seconds == 0 && c.nr_invalid == 0);
+	cmdline_parse(&c, "screen=0");
+	EXPECT(c.screen_seconds == 0 && c.nr_invalid == 0);
+	cmdline_parse(&c, "screen=3600");
+	EXPECT(c.screen_seconds == CMDLINE_SCREEN_MAX && c.nr_invalid == 0);
+	/* Bad values are reported, never read as off or as a number. */
+	cmdline_parse(&c, "screen= screen=3601 screen=on screen=1s screen=-1 screen=99999999999");
+	EXPECT(c.nr_invalid == 6 && c.screen_seconds == 0 && c.nr_unknown == 0);
+	EXPECT(str_eq(c.invalid[0], "screen=") && str_eq(c.invalid[3], "screen=1s"));
+	cmdline_parse(&c, "screen");
+	EXPECT(c.nr_unknown == 1 && c.nr_invalid == 0);
+	cmdline_parse(&c, "screen=5 screen=bad");
+	EXPECT(c.screen_seconds == 5 && c.nr_invalid == 1);
 
 	/* Overflow is counted, not lost without a trace. */
 	char line[400] = "tests=";
