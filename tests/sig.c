@@ -7,6 +7,7 @@
 #include "lib.h"
 #include "test.h"
 #include "user/sig.h"
+#include "x86/cet.h"
 
 #define START_SHSTK UPROC_START_SHSTK
 #define START_WRSS (UPROC_START_SHSTK | UPROC_START_WRSS)
@@ -114,6 +115,24 @@ TEST(sig_shstk_sigreturn_replayed_frame, "sig")
 {
 	if (need_shstk(t))
 		sig_killed(t, SG_REPLAY, 0, START_SHSTK, "no signal-frame marker");
+}
+
+TEST(sig_shstk_frame_token_erased, "sig")
+{
+	struct uproc p;
+	if (!need_shstk(t))
+		return;
+	if (uproc_create(&p, "sig"))
+		return test_error(t, "cannot load sig: %s", p.err);
+	p.arg2 = START_SHSTK;
+	struct fault_expect want = { X86_EXC_CP, CP_EC_RSTORSSP,
+				     uproc_symbol(&p, "u_sig_reuse_rip"), 0 };
+	if (uproc_run(&p, SG_REUSE_TOKEN, 0) != UPROC_FAULTED)
+		test_fail(t, "RSTORSSP onto a used signal frame's token did not fault (state %d, "
+			  "exit %ld)", p.state, p.exit_code);
+	else
+		check_fault(t, &p.fault, &want);
+	uproc_destroy(&p);
 }
 
 TEST(sig_shstk_frame_at_the_guard_page, "sig")

@@ -13,6 +13,7 @@ void u_sig_wrss(u64 *addr);
 void u_sig_guard_edge(u64 *token, int depth);
 void u_sig_wrss_raw(u64 *addr, u64 value);
 long u_sig_replay(struct sigframe *frame);
+static volatile u64 frame_ssp;
 extern char u_sig_ud_rip[], u_sig_smash_ret[], u_sig_wrss_rip[], u_sig_wrss_next[];
 extern char u_sig_edge_ud[];
 
@@ -181,6 +182,14 @@ static void h_skip_ud_edge(long signo, struct siginfo *info, struct sigcontext *
 	ctx->rip += 2;
 }
 
+static void h_note_ssp(long signo, struct siginfo *info, struct sigcontext *ctx)
+{
+	(void)signo;
+	(void)ctx;
+	frame_ssp = info->ssp;
+	depth++;
+}
+
 static void h_repair_cp(long signo, struct siginfo *info, struct sigcontext *ctx)
 {
 	(void)signo;
@@ -253,6 +262,21 @@ long main(long which, u64 arg)
 			return 1;
 		u_sig_wrss(normal_page);
 		return depth == 1 ? problems : 2;
+	case SG_REUSE_TOKEN:
+		if (install(SIG_USR1, h_note_ssp, 0))
+			return 1;
+		sys_kill(0, SIG_USR1);
+		if (depth != 1 || !frame_ssp)
+			return 2;
+		/*
+		 * sigreturn erased the token: this must be #CP(4), not a pivot.
+		 * Inline, with no call since the signal: a CALL would push over
+		 * the old token's slot and hide whether it was erased.
+		 */
+		asm volatile(".globl u_sig_reuse_rip\n"
+			     "u_sig_reuse_rip: rstorssp (%0)" ::"r"(frame_ssp - 8)
+			     : "memory");
+		return 3;
 	default:
 		return 255;
 	}
