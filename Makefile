@@ -45,7 +45,7 @@ KERNEL_C := $(filter-out kernel/asm-offsets.c,$(KERNEL_C))
 KERNEL_ASM := $(wildcard boot/*.asm kernel/*.asm cet/*.asm tests/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(KERNEL_ASM))
 
-USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/callchain.o
+USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/callchain.o $(B)/user/string.o
 USER_PROGS := selftest shstk task sig
 USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
@@ -69,6 +69,12 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(KCFLAGS) -c -o $@ $<
+
+# Ring 3 uses the kernel's string functions, built with the user flags.
+$(B)/user/string.o: kernel/string.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(UCFLAGS) -c -o $@ $<
 
 $(B)/user/%.o: user/%.c
 	@mkdir -p $(dir $@)

@@ -12,37 +12,12 @@
 #define START_SHSTK UPROC_START_SHSTK
 #define START_WRSS (UPROC_START_SHSTK | UPROC_START_WRSS)
 
-static bool need_shstk(struct test_case_run *t)
-{
-	if (cet_shstk_available())
-		return true;
-	test_skip(t, "%s", cet_shstk_missing_reason());
-	return false;
-}
-
-static bool sig_ok(struct test_case_run *t, u64 which, u64 arg, u64 start)
-{
-	struct uproc p;
-	bool ok = false;
-	if (uproc_create(&p, "sig")) {
-		test_error(t, "cannot load sig: %s", p.err);
-		return false;
-	}
-	p.arg2 = start;
-	ok = expect_exit(t, &p, which, arg, 0);
-	uproc_destroy(&p);
-	return ok;
-}
-
 /* The kernel must end the program, saying why (reason contains `why`). */
 static void sig_killed(struct test_case_run *t, u64 which, u64 arg, u64 start, const char *why)
 {
 	struct uproc p;
-	if (uproc_create(&p, "sig")) {
-		test_error(t, "cannot load sig: %s", p.err);
+	if (!test_load(t, &p, "sig", start))
 		return;
-	}
-	p.arg2 = start;
 	enum uproc_state s = uproc_run(&p, which, arg);
 	if (s != UPROC_KILLED) {
 		test_fail(t, "case %lu arg %lu: state %d (exit %ld), expected to be ended for: %s",
@@ -58,73 +33,70 @@ static void sig_killed(struct test_case_run *t, u64 which, u64 arg, u64 start, c
 
 TEST(sig_handler_runs_and_returns, "sig")
 {
-	sig_ok(t, SG_BASIC, 0, 0);
+	test_run_exit(t, "sig", SG_BASIC, 0, 0, 0);
 }
 
 TEST(sig_nested_three_deep, "sig")
 {
-	sig_ok(t, SG_NESTED, 0, 0);
+	test_run_exit(t, "sig", SG_NESTED, 0, 0, 0);
 }
 
 TEST(sig_alarm_from_the_timer, "sig")
 {
-	sig_ok(t, SG_ALARM, 0, 0);
+	test_run_exit(t, "sig", SG_ALARM, 0, 0, 0);
 }
 
 TEST(sig_ud_handler_resumes, "sig")
 {
-	sig_ok(t, SG_UD_RESUME, 0, 0);
+	test_run_exit(t, "sig", SG_UD_RESUME, 0, 0, 0);
 }
 
 TEST(sig_altstack_only_onstack, "sig")
 {
-	sig_ok(t, SG_ALTSTACK, 0, 0);
+	test_run_exit(t, "sig", SG_ALTSTACK, 0, 0, 0);
 }
 
 TEST(sig_shstk_handler_runs_and_returns, "sig")
 {
-	if (need_shstk(t))
-		sig_ok(t, SG_BASIC, 0, START_SHSTK);
+	if (test_need_shstk(t))
+		test_run_exit(t, "sig", SG_BASIC, 0, START_SHSTK, 0);
 }
 
 TEST(sig_shstk_nested_three_deep, "sig")
 {
-	if (need_shstk(t))
-		sig_ok(t, SG_NESTED, 0, START_SHSTK);
+	if (test_need_shstk(t))
+		test_run_exit(t, "sig", SG_NESTED, 0, START_SHSTK, 0);
 }
 
 TEST(sig_shstk_alt_shadow_stack_only_onstack, "sig")
 {
-	if (need_shstk(t))
-		sig_ok(t, SG_ALTSTACK, 0, START_SHSTK);
+	if (test_need_shstk(t))
+		test_run_exit(t, "sig", SG_ALTSTACK, 0, START_SHSTK, 0);
 }
 
 TEST(sig_shstk_sigreturn_modified_token, "sig")
 {
-	if (need_shstk(t))
+	if (test_need_shstk(t))
 		sig_killed(t, SG_TAMPER, SG_BREAK_TOKEN, START_WRSS, "sigreturn: the restore token");
 }
 
 TEST(sig_shstk_sigreturn_token_in_normal_memory, "sig")
 {
-	if (need_shstk(t))
+	if (test_need_shstk(t))
 		sig_killed(t, SG_TAMPER, SG_BREAK_NORMAL, START_WRSS, "is not on a shadow stack");
 }
 
 TEST(sig_shstk_sigreturn_replayed_frame, "sig")
 {
-	if (need_shstk(t))
+	if (test_need_shstk(t))
 		sig_killed(t, SG_REPLAY, 0, START_SHSTK, "no signal-frame marker");
 }
 
 TEST(sig_shstk_frame_token_erased, "sig")
 {
 	struct uproc p;
-	if (!need_shstk(t))
+	if (!test_need_shstk(t) || !test_load(t, &p, "sig", START_SHSTK))
 		return;
-	if (uproc_create(&p, "sig"))
-		return test_error(t, "cannot load sig: %s", p.err);
-	p.arg2 = START_SHSTK;
 	struct fault_expect want = { X86_EXC_CP, CP_EC_RSTORSSP,
 				     uproc_symbol(&p, "u_sig_reuse_rip"), 0 };
 	if (uproc_run(&p, SG_REUSE_TOKEN, 0) != UPROC_FAULTED)
@@ -137,24 +109,24 @@ TEST(sig_shstk_frame_token_erased, "sig")
 
 TEST(sig_shstk_frame_at_the_guard_page, "sig")
 {
-	if (!need_shstk(t))
+	if (!test_need_shstk(t))
 		return;
 	/* One entry left: the frame does not fit, and the kernel says so. */
 	sig_killed(t, SG_GUARD_EDGE, 0, START_SHSTK, "no room for the signal");
 	/* With an alternate shadow stack the handler runs and the program goes on. */
 	diag("with an alternate shadow stack");
-	sig_ok(t, SG_GUARD_EDGE, 1, START_SHSTK);
+	test_run_exit(t, "sig", SG_GUARD_EDGE, 1, START_SHSTK, 0);
 }
 
 TEST(sig_shstk_cp_handler_recovers, "sig")
 {
 	/* The handler sees #CP(1) at the RET, repairs the return address, and resumes. */
-	if (need_shstk(t))
-		sig_ok(t, SG_CP_RECOVER, 0, START_SHSTK);
+	if (test_need_shstk(t))
+		test_run_exit(t, "sig", SG_CP_RECOVER, 0, START_SHSTK, 0);
 }
 
 TEST(sig_shstk_pf_ss_to_handler, "sig")
 {
-	if (need_shstk(t))
-		sig_ok(t, SG_PF_SS, 0, START_WRSS);
+	if (test_need_shstk(t))
+		test_run_exit(t, "sig", SG_PF_SS, 0, START_WRSS, 0);
 }
