@@ -18,3 +18,4 @@ section .userprogs progbits alloc noexec nowrite align=8
 USERPROG selftest
 USERPROG shstk
 USERPROG task
+USERPROG ctx
