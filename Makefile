@@ -45,8 +45,9 @@ KERNEL_C := $(filter-out kernel/asm-offsets.c,$(KERNEL_C))
 KERNEL_ASM := $(wildcard boot/*.asm kernel/*.asm cet/*.asm tests/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(KERNEL_ASM))
 
-USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/callchain.o $(B)/user/string.o
-USER_PROGS := selftest shstk task sig
+USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/ulib_ctx.o $(B)/user/callchain.o \
+	$(B)/user/string.o
+USER_PROGS := selftest shstk task sig ctx
 USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc

@@ -19,3 +19,4 @@ USERPROG selftest
 USERPROG shstk
 USERPROG task
 USERPROG sig
+USERPROG ctx
