@@ -130,6 +130,11 @@ bool signal_fault(struct trap_frame *f, u64 cr2)
 		return false;
 	struct siginfo info = { .vector = f->vector, .error_code = f->error_code, .rip = f->rip,
 				.cr2 = f->vector == X86_EXC_PF ? cr2 : 0 };
+	struct fault_info fi = { .vector = f->vector, .error_code = f->error_code, .rip = f->rip,
+				 .cr2 = info.cr2 };
+	char what[160];
+	trap_describe(&fi, what, sizeof(what));
+	diag("%s[%u]: signal %d to its handler: %s", t->proc->prog->name, t->id, signo, what);
 	deliver(f, signo, &info);
 	return true;
 }

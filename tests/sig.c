@@ -46,6 +46,17 @@ TEST(sig_alarm_from_the_timer, "sig")
 	test_run_exit(t, "sig", SG_ALARM, 0, 0, 0);
 }
 
+TEST(sig_from_another_task, "sig")
+{
+	test_run_exit(t, "sig", SG_FROM_THREAD, 0, 0, 0);
+}
+
+TEST(sig_shstk_from_another_task, "sig")
+{
+	if (test_need_shstk(t))
+		test_run_exit(t, "sig", SG_FROM_THREAD, 0, START_SHSTK, 0);
+}
+
 TEST(sig_ud_handler_resumes, "sig")
 {
 	test_run_exit(t, "sig", SG_UD_RESUME, 0, 0, 0);

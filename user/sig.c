@@ -14,6 +14,7 @@ void u_sig_guard_edge(u64 *token, int depth);
 void u_sig_wrss_raw(u64 *addr, u64 value);
 long u_sig_replay(struct sigframe *frame);
 static volatile u64 frame_ssp;
+void u_sig_thread_start(u64 arg);
 extern char u_sig_ud_rip[], u_sig_smash_ret[], u_sig_wrss_rip[], u_sig_wrss_next[];
 extern char u_sig_edge_ud[];
 
@@ -211,6 +212,35 @@ static void h_pf_ss(long signo, struct siginfo *info, struct sigcontext *ctx)
 	ctx->rip = (u64)u_sig_wrss_next;
 }
 
+static u8 thread_stack[16384] __attribute__((aligned(16)));
+
+/* The thread's body: signal the main task, whose id is the argument. */
+long sig_thread_main(u64 main_id);
+long sig_thread_main(u64 main_id)
+{
+	return sys_kill((long)main_id, SIG_USR2) ? 1 : 0;
+}
+
+static long from_thread(void)
+{
+	u64 ssp = u_rdssp();
+	if (install(SIG_USR2, h_record, 0))
+		return 1;
+	long id = sys_thread(u_sig_thread_start, thread_stack + sizeof(thread_stack),
+			     (u64)sys_gettid(), sizeof(thread_stack));
+	if (id < 0)
+		return 2;
+	/* The signal arrives on one of this task's ways back to ring 3. */
+	for (long i = 0; i < 100000000 && !depth; i++)
+		sys_yield();
+	struct wait_status ws;
+	if (sys_wait(id, &ws) != id || ws.how != WAIT_EXITED || ws.code)
+		return 3;
+	if (depth != 1 || order[0] != SIG_USR2)
+		return 4;
+	return ssp && u_rdssp() != ssp ? 5 : problems;
+}
+
 long main(long which, u64 arg);
 long main(long which, u64 arg)
 {
@@ -262,6 +292,8 @@ long main(long which, u64 arg)
 			return 1;
 		u_sig_wrss(normal_page);
 		return depth == 1 ? problems : 2;
+	case SG_FROM_THREAD:
+		return from_thread();
 	case SG_REUSE_TOKEN:
 		if (install(SIG_USR1, h_note_ssp, 0))
 			return 1;

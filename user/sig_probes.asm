@@ -57,6 +57,17 @@ u_sig_edge_ud:
 	mov eax, SYS_EXIT
 	syscall
 
+; A new thread starts here (rdi = its argument); returning exits it.
+extern sig_thread_main
+global u_sig_thread_start
+u_sig_thread_start:
+	and rsp, -16
+	call sig_thread_main
+	mov rdi, rax
+	mov eax, SYS_EXIT
+	syscall
+	ud2
+
 ; void u_sig_wrss_raw(u64 *addr, u64 value)
 global u_sig_wrss_raw
 u_sig_wrss_raw:

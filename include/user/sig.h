@@ -13,6 +13,7 @@
 #define SG_CP_RECOVER 8	     /* #CP(1) from a smashed return; the handler repairs it */
 #define SG_PF_SS 9	     /* WRSS to ordinary memory; the handler sees #PF with SS */
 #define SG_REUSE_TOKEN 10    /* RSTORSSP onto a signal frame's token after its sigreturn */
+#define SG_FROM_THREAD 11    /* another task (a thread) signals the main task */
 
 #define SG_BREAK_TOKEN 0     /* rewrite the restore token */
 #define SG_BREAK_NORMAL 1    /* point the marker at a token in ordinary memory */
