@@ -33,10 +33,10 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -mcmodel=kernel \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fcf-protection=full -fno-strict-aliasing \
-	-fno-toplevel-reorder -Wall -Wextra -Werror -Wno-address-of-packed-member \
+	-fno-toplevel-reorder -fno-jump-tables -Wall -Wextra -Werror -Wno-address-of-packed-member \
 	-Iinclude -I$(B)/include -DCETBED_VERSION='"$(VERSION)"' -MMD -MP
 UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -static \
-	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=full -fno-jump-tables \
 	-fno-builtin -mno-red-zone -Wall -Wextra -Werror -Iinclude -I. -MMD -MP
 NASMFLAGS := -f elf64 -g -I$(B)/include/ -I./
 
@@ -47,7 +47,7 @@ KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(K
 
 USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/ulib_ctx.o $(B)/user/callchain.o \
 	$(B)/user/string.o
-USER_PROGS := selftest shstk task sig ctx
+USER_PROGS := selftest shstk task sig ctx ibt
 USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc

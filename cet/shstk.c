@@ -8,6 +8,7 @@
 #include "cet.h"
 #include "errno.h"
 #include "fault.h"
+#include "kernel/cpu.h"
 #include "kernel/task.h"
 #include "lib.h"
 #include "mm/layout.h"
@@ -20,7 +21,8 @@
 #include "x86/msr.h"
 #include "x86/paging.h"
 
-#define SHSTK_FEATURES (SHSTK_FEAT_SHSTK | SHSTK_FEAT_WRSS)
+#define SHSTK_FEATURES (SHSTK_FEAT_SHSTK | SHSTK_FEAT_WRSS | SHSTK_FEAT_IBT | SHSTK_FEAT_NOTRACK)
+#define IBT_FEATURES (SHSTK_FEAT_IBT | SHSTK_FEAT_NOTRACK)
 
 struct wruss_args {
 	u64 addr, value;
@@ -65,6 +67,16 @@ static long shstk_enable(struct task *p, u64 features)
 		u_cet |= CET_WR_SHSTK_EN;
 		p->shstk_features |= SHSTK_FEAT_WRSS;
 	}
+	if (features & SHSTK_FEAT_IBT) {
+		u_cet |= CET_ENDBR_EN;
+		p->shstk_features |= SHSTK_FEAT_IBT;
+	}
+	if (features & SHSTK_FEAT_NOTRACK) {
+		if (!(p->shstk_features & SHSTK_FEAT_IBT))
+			return -EINVAL;
+		u_cet |= CET_NO_TRACK_EN;
+		p->shstk_features |= SHSTK_FEAT_NOTRACK;
+	}
 	wrmsr(MSR_IA32_U_CET, u_cet);
 	return 0;
 }
@@ -73,6 +85,14 @@ static long shstk_disable(struct task *p, u64 features)
 {
 	u64 u_cet = rdmsr(MSR_IA32_U_CET);
 
+	if (features & (SHSTK_FEAT_IBT | SHSTK_FEAT_NOTRACK)) {
+		u_cet &= ~CET_NO_TRACK_EN;
+		p->shstk_features &= ~SHSTK_FEAT_NOTRACK;
+	}
+	if (features & SHSTK_FEAT_IBT) {
+		u_cet &= ~(CET_ENDBR_EN | CET_TRACKER | CET_SUPPRESS);
+		p->shstk_features &= ~SHSTK_FEAT_IBT;
+	}
 	if (features & (SHSTK_FEAT_WRSS | SHSTK_FEAT_SHSTK)) {
 		u_cet &= ~CET_WR_SHSTK_EN;
 		p->shstk_features &= ~SHSTK_FEAT_WRSS;
@@ -92,10 +112,13 @@ long sys_shstk_ctl(u64 op, u64 features)
 {
 	struct task *p = current;
 
-	if (!cet_shstk_available())
-		return -EOPNOTSUPP;
 	if (features & ~(u64)SHSTK_FEATURES)
 		return -EINVAL;
+	/* Each feature needs its own CPUID bit: AMD has shadow stacks, no IBT. */
+	if (((features & ~IBT_FEATURES) || op == SHSTK_OP_STATUS) && !cet_shstk_available())
+		return -EOPNOTSUPP;
+	if ((features & IBT_FEATURES) && !cpu.ibt)
+		return -EOPNOTSUPP;
 	switch (op) {
 	case SHSTK_OP_ENABLE:
 		if (features & p->shstk_locked)

@@ -117,6 +117,8 @@ struct wait_status {
 #define SHSTK_OP_STATUS 4
 #define SHSTK_FEAT_SHSTK (1U << 0)
 #define SHSTK_FEAT_WRSS (1U << 1)
+#define SHSTK_FEAT_IBT (1U << 2)     /* U_CET.ENDBR_EN; CPUs with IBT only */
+#define SHSTK_FEAT_NOTRACK (1U << 3) /* U_CET.NO_TRACK_EN; needs IBT */
 #define SHSTK_DEFAULT_SIZE (8 * 4096)
 
 /*

@@ -93,8 +93,9 @@ PROBE kp_wrss_supervisor
 	shr rdx, 32
 	wrmsr
 	mov ecx, MSR_IA32_S_CET
-	mov eax, CET_SH_STK_EN | CET_WR_SHSTK_EN
-	xor edx, edx
+	rdmsr
+	mov r10d, eax			; kept: kernel IBT may be on
+	or eax, CET_SH_STK_EN | CET_WR_SHSTK_EN
 	wrmsr
 	setssbsy
 global kp_wrss_supervisor_rip
@@ -102,9 +103,16 @@ kp_wrss_supervisor_rip:
 	wrssq [r8], r9
 	clrssbsy [r9]
 	mov ecx, MSR_IA32_S_CET
-	xor eax, eax
+	mov eax, r10d
 	xor edx, edx
 	wrmsr
+	ret
+
+; An indirect-branch target without ENDBR64.
+global kp_no_endbr
+	align 16
+kp_no_endbr:
+	nop
 	ret
 
 PROBE kp_wrmsr				; (struct { u64 msr, value; } *)

@@ -16,6 +16,7 @@ void kp_wruss(void *addr_value);
 void kp_wrss_supervisor(void *addr_token);
 void kp_wrmsr(void *msr_value);
 void kp_xrstors(void *area);
+void kp_no_endbr(void *);
 extern char kp_wruss_rip[], kp_wrss_supervisor_rip[], kp_wrmsr_rip[], kp_xrstors_rip[];
 extern char kp_div0_rip[], kp_ud_rip[], kp_int3_next[], kp_read_rip[], kp_rewrite_rip[];
 extern char kp_rewrite_stac_rip[], kp_load_fs_rip[], kp_write_zero_rip[];

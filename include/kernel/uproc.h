@@ -21,6 +21,8 @@ enum uproc_state { UPROC_NEW, UPROC_RUNNING, UPROC_EXITED, UPROC_FAULTED, UPROC_
 /* crt0 start flags (rdx): features it enables through SYS_SHSTK_CTL before main. */
 #define UPROC_START_SHSTK (1UL << 0)
 #define UPROC_START_WRSS (1UL << 1)
+#define UPROC_START_IBT (1UL << 2)
+#define UPROC_START_NOTRACK (1UL << 3)
 
 /* The per-run watchdog when the command line sets none (timeout=SECONDS). */
 #define UPROC_DEFAULT_TIMEOUT_MS 20000
