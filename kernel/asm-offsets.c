@@ -72,12 +72,7 @@ void asm_offsets(void)
 	OFFSET(KCTX_R15, struct kctx, r15);
 	OFFSET(KCTX_RSP, struct kctx, rsp);
 	OFFSET(KCTX_RFLAGS, struct kctx, rflags);
-	OFFSET(UE_RIP, struct user_entry, rip);
-	OFFSET(UE_RSP, struct user_entry, rsp);
-	OFFSET(UE_RFLAGS, struct user_entry, rflags);
-	OFFSET(UE_RDI, struct user_entry, rdi);
-	OFFSET(UE_RSI, struct user_entry, rsi);
-	OFFSET(UE_RDX, struct user_entry, rdx);
+	OFFSET(KCTX_SSP, struct kctx, ssp);
 	DEFINE(CTX_EXIT_FN_RETURNED, CTX_EXIT_FN_RETURNED);
 	DEFINE(CTX_EXIT_STALE_RETURNED, CTX_EXIT_STALE_RETURNED);
 	OFFSET(JB_RBX, struct jmp_regs, rbx);

@@ -12,6 +12,7 @@
 #include "kernel/report.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
+#include "x86/msr.h"
 #include "lib.h"
 #include "mm/frame.h"
 #include "mm/kstack.h"
@@ -27,7 +28,9 @@
 void syscall_init(void);
 void __noreturn stack_switch_call(u64 top, void (*fn)(void *), void *arg);
 
-u64 kernel_stack_top;
+u64 kernel_stack_top, kernel_kshstk_top;
+/* Read by stack_switch_call: turn supervisor shadow stacks on there. */
+bool kshstk_pending;
 static struct cmdline cmdline;
 static unsigned boot_errors;
 
@@ -80,7 +83,11 @@ static void report_cmdline(void)
 static void __noreturn kernel_main_stack(void *unused)
 {
 	(void)unused;
-	task_init(kernel_stack_top);
+	task_init(kernel_stack_top, kernel_kshstk_top);
+	if (kshstk_on)
+		diag("cet: the kernel runs on supervisor shadow stacks (IA32_S_CET.SH_STK_EN), SSP "
+		     "0x%lx; IST vectors use the interrupt SSP table",
+		     kshstk_ssp());
 	timer_init();
 	report_cmdline();
 	diag("mm: %lu of %lu frames free after boot", frame_free_count(), frame_total_count());
@@ -120,6 +127,14 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	kernel_stack_top = kstack_alloc();
 	if (!kernel_stack_top)
 		panic("no memory for the kernel stack");
+	if (cet_shstk_available()) {
+		kernel_kshstk_top = kshstk_alloc();
+		if (!kernel_kshstk_top)
+			panic("no memory for the kernel's shadow stack");
+		kshstk_setup_ist();
+		wrmsr(MSR_IA32_PL0_SSP, kernel_kshstk_top - 8);
+		kshstk_pending = kshstk_on = true;
+	}
 	tss_set_rsp0(kernel_stack_top);
 	stack_switch_call(kernel_stack_top, kernel_main_stack, NULL);
 }

@@ -106,7 +106,8 @@ static u64 kstack_cursor = KSTACK_REGION;
 static u64 kstack_spare[64];
 static unsigned nr_kstack_spare;
 
-u64 kstack_alloc(void)
+/* A stack's pages: data stacks writable, shadow stacks W=0,D=1 (supervisor). */
+static u64 stack_alloc(u64 flags)
 {
 	u64 base;
 
@@ -122,7 +123,7 @@ u64 kstack_alloc(void)
 	for (unsigned i = 0; i < KSTACK_PAGES; i++) {
 		u64 pa = frame_alloc();
 		if (!pa || pt_map(kernel_pml4, base + i * PAGE_SIZE, pa,
-				  PTE_W | PTE_G | PTE_SW_OWNED | mm_nx())) {
+				  flags | PTE_G | PTE_SW_OWNED | mm_nx())) {
 			if (pa)
 				frame_free(pa);
 			kstack_free(base + KSTACK_PAGES * PAGE_SIZE);
@@ -130,6 +131,28 @@ u64 kstack_alloc(void)
 		}
 	}
 	return base + KSTACK_PAGES * PAGE_SIZE;
+}
+
+u64 kstack_alloc(void)
+{
+	return stack_alloc(PTE_W);
+}
+
+u64 kshstk_alloc(void)
+{
+	u64 top = stack_alloc(PTE_A | PTE_D | PTE_SW_SHSTK);
+	if (top)
+		kshstk_write(top - 8, top - 8); /* a free supervisor token */
+	return top;
+}
+
+void kshstk_write(u64 va, u64 value)
+{
+	/* Through the direct map: the shadow-stack mapping itself is W=0. */
+	u64 *e = pt_walk(kernel_pml4, va, NULL);
+	if (!e)
+		panic("kshstk_write(0x%lx): not mapped", va);
+	*(u64 *)phys_to_virt(pte_addr(*e) + (va & (PAGE_SIZE - 1))) = value;
 }
 
 void kstack_free(u64 top)

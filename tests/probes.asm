@@ -87,6 +87,16 @@ kp_wruss_rip:
 PROBE kp_wrss_supervisor
 	mov r8, [rdi]
 	mov r9, [rdi + 8]
+	mov ecx, MSR_IA32_S_CET
+	rdmsr
+	test eax, CET_SH_STK_EN
+	jz .own_stack
+	; The kernel already runs on a shadow stack: WRSS needs only WR_SHSTK_EN.
+	mov r10d, eax
+	or eax, CET_WR_SHSTK_EN
+	wrmsr
+	jmp kp_wrss_supervisor_rip
+.own_stack:
 	mov ecx, MSR_IA32_PL0_SSP
 	mov rax, r9
 	mov rdx, r9
@@ -101,7 +111,10 @@ PROBE kp_wrss_supervisor
 global kp_wrss_supervisor_rip
 kp_wrss_supervisor_rip:
 	wrssq [r8], r9
+	test r10d, CET_SH_STK_EN
+	jnz .restore
 	clrssbsy [r9]
+.restore:
 	mov ecx, MSR_IA32_S_CET
 	mov eax, r10d
 	xor edx, edx
