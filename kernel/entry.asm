@@ -5,7 +5,7 @@
 %include "asm-offsets.inc"
 
 extern trap_handler, syscall_dispatch, kshstk_on, kshstk_token_cur
-global idt_stub_table, syscall_entry, syscall_kernel_rsp, trap_return
+global idt_stub_table, syscall_entry, syscall_kernel_rsp, trap_return, trap_iretq
 
 SYSCALL_VECTOR equ 256
 
@@ -75,6 +75,7 @@ trap_common:
 trap_return:
 	POP_GPRS
 	add rsp, 16			; vector, error code
+trap_iretq:
 	iretq
 
 ; SYSCALL: rcx = user rip, r11 = user rflags; interrupts are off (FMASK).

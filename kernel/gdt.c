@@ -66,7 +66,7 @@ void tss_set_rsp0(u64 rsp0)
 	tss.rsp[0] = rsp0;
 }
 
-static u64 ist_ssp_table[8] __aligned(8);
+u64 ist_ssp_table[8] __aligned(8);
 
 void kshstk_setup_ist(void)
 {

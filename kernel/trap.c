@@ -117,10 +117,22 @@ void trap_describe(const struct fault_info *fi, char *buf, size_t size)
 		 fi->error_code, ec[0] ? " (" : "", ec, ec[0] ? ")" : "", fi->rip, fi->cr2);
 }
 
+/*
+ * For tests of event delivery: a kernel-mode #BP or NMI handed to this hook
+ * is handled and returned from with IRETQ, instead of being caught.
+ */
+void (*trap_test_hook)(struct trap_frame *f);
+
 void trap_handler(struct trap_frame *f);
 void trap_handler(struct trap_frame *f)
 {
 	u64 cr2 = read_cr2();
+
+	if (trap_test_hook && (f->cs & 3) == 0 &&
+	    (f->vector == X86_EXC_BP || f->vector == X86_EXC_NMI)) {
+		trap_test_hook(f);
+		return;
+	}
 
 	if (f->vector >= X86_NR_EXC) {
 		if (timer_irq(f->vector)) {

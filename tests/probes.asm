@@ -145,6 +145,50 @@ kp_xrstors_rip:
 	xrstors64 [rdi]
 	ret
 
+PROBE kp_int3_resume			; INT3 that a test hook returns from
+	int3
+	ret
+
+PROBE kp_int2				; the NMI vector (IST) by INT
+global kp_int2_rip
+kp_int2_rip:
+	int 2
+	ret
+
+PROBE kp_smash				; overwrites its return address, returns
+	lea rax, [rel kp_smash_landing]
+	mov [rsp], rax
+global kp_smash_ret
+kp_smash_ret:
+	ret
+kp_smash_landing:
+	ret
+
+PROBE kp_setssbsy			; (token): SETSSBSY with IA32_PL0_SSP = token
+	mov ecx, MSR_IA32_PL0_SSP
+	mov rax, rdi
+	mov rdx, rdi
+	shr rdx, 32
+	wrmsr
+global kp_setssbsy_rip
+kp_setssbsy_rip:
+	setssbsy
+	ret
+
+; (restore token): moves SSP onto the busy supervisor token just above the
+; given restore token, takes a same-CPL #BP there (a test hook returns with
+; IRETQ, SSP unchanged), and moves SSP back.
+PROBE kp_iret_on_token
+	xor eax, eax
+	rdsspq rax
+	rstorssp [rdi]
+	saveprevssp
+	int3
+	lea rdx, [rax - 8]
+	rstorssp [rdx]
+	saveprevssp
+	ret
+
 PROBE kp_load_fs			; (selector)
 global kp_load_fs_rip
 kp_load_fs_rip:

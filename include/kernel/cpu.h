@@ -35,6 +35,7 @@ void tss_init_ist(void);
 
 /* The interrupt SSP table: a supervisor shadow stack per IST vector. */
 void kshstk_setup_ist(void);
+extern u64 ist_ssp_table[8];
 /* The current SSP (0 when supervisor shadow stacks are off). */
 u64 kshstk_ssp(void);
 
