@@ -47,7 +47,7 @@ KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(K
 
 USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/ulib_ctx.o $(B)/user/callchain.o \
 	$(B)/user/string.o
-USER_PROGS := selftest shstk task sig ctx ibt
+USER_PROGS := selftest shstk task sig ctx ibt notes_none notes_shstk notes_both
 USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
@@ -97,6 +97,17 @@ $(B)/user/%.elf: $(B)/user/%.o $(B)/user/%_probes.o $(USER_LIB) user/user.ld
 	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T user/user.ld -o $@ \
 		$(USER_LIB) $(B)/user/$*_probes.o $<
 	@# Embedded in the kernel: symbols stay (tests look labels up), debug info goes.
+	$(Q)objcopy --strip-debug $@
+
+# One program, three property notes: ld's -z shstk / -z ibt set the
+# GNU_PROPERTY_X86_FEATURE_1_AND bits whatever the inputs say.
+$(B)/user/notes_none.elf: NOTE_FLAGS :=
+$(B)/user/notes_shstk.elf: NOTE_FLAGS := -z shstk
+$(B)/user/notes_both.elf: NOTE_FLAGS := -z shstk -z ibt
+$(B)/user/notes_%.elf: $(B)/user/notes.o $(B)/user/notes_probes.o $(USER_LIB) user/user.ld
+	$(call say,LD,$@)
+	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack $(NOTE_FLAGS) \
+		-T user/user.ld -o $@ $(USER_LIB) $(B)/user/notes_probes.o $(B)/user/notes.o
 	$(Q)objcopy --strip-debug $@
 
 # The embedded programs are part of the kernel image.

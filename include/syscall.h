@@ -115,6 +115,14 @@ struct wait_status {
 #define SHSTK_OP_DISABLE 2
 #define SHSTK_OP_LOCK 3
 #define SHSTK_OP_STATUS 4
+/*
+ * (op, addr): marks the 4 KiB page holding addr as legacy code, exempt from
+ * ENDBR64 (addr 0 turns the bitmap off).  The CPU reads the bitmap as an
+ * implicit supervisor access, so it lives in supervisor pages the kernel
+ * keeps at LEGACY_BITMAP_BASE of the program's address space.
+ */
+#define SHSTK_OP_LEGACY_BITMAP 5
+#define LEGACY_BITMAP_BASE 0x00007e0000000000UL
 #define SHSTK_FEAT_SHSTK (1U << 0)
 #define SHSTK_FEAT_WRSS (1U << 1)
 #define SHSTK_FEAT_IBT (1U << 2)     /* U_CET.ENDBR_EN; CPUs with IBT only */

@@ -21,3 +21,6 @@ USERPROG task
 USERPROG sig
 USERPROG ctx
 USERPROG ibt
+USERPROG notes_none
+USERPROG notes_shstk
+USERPROG notes_both

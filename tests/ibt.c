@@ -4,6 +4,7 @@
  * NO_TRACK_EN).  Each test SKIPs with CPUID.(7,0):EDX[20] where IBT is absent.
  */
 #include "fault.h"
+#include "lib.h"
 #include "kernel/cpu.h"
 #include "probes.h"
 #include "test.h"
@@ -71,4 +72,74 @@ TEST(ibt_user_notrack_needs_no_track_en, "ibt")
 	/* NOTRACK is honoured only with NO_TRACK_EN. */
 	test_run_exit(t, "ibt", IB_NOTRACK_CALL, 0, UPROC_START_IBT | UPROC_START_NOTRACK, 0);
 	ibt_fault(t, IB_NOTRACK_CALL, UPROC_START_IBT, "u_no_endbr");
+}
+
+/* Each variant gets exactly what its property note declares and the CPU has. */
+TEST(ibt_elf_note_features, "ibt")
+{
+	static const struct {
+		const char *prog;
+		bool shstk, ibt;
+	} v[] = { { "notes_none", false, false },
+		  { "notes_shstk", true, false },
+		  { "notes_both", true, true } };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(v); i++) {
+		bool shstk = v[i].shstk && cpu.shstk, ibt = v[i].ibt && cpu.ibt;
+		diag("%s: expecting shadow stack %s, IBT %s", v[i].prog, shstk ? "on" : "off",
+		     ibt ? "on" : "off");
+		/* Case 0 exits 1 when RDSSP sees a live shadow stack. */
+		test_run_exit(t, v[i].prog, 0, 0, 0, shstk ? 1 : 0);
+		if (!ibt) {
+			test_run_exit(t, v[i].prog, 1, 0, 0, 0);
+			continue;
+		}
+		struct uproc p;
+		if (!test_load(t, &p, v[i].prog, 0))
+			continue;
+		struct fault_expect want = { X86_EXC_CP, CP_EC_ENDBRANCH,
+					     uproc_symbol(&p, "u_nt_no_endbr"), 0 };
+		if (uproc_run(&p, 1, 0) != UPROC_FAULTED)
+			test_fail(t, "%s: the ENDBR-less call was not #CP(3)", v[i].prog);
+		else
+			check_fault(t, &p.fault, &want);
+		uproc_destroy(&p);
+	}
+}
+
+TEST(ibt_legacy_bitmap_exempts_pages, "ibt")
+{
+	if (!need_ibt(t))
+		return;
+	/* A marked page runs without ENDBR64; an unmarked one still faults. */
+	test_run_exit(t, "ibt", IB_LEGACY_SET, 0, UPROC_START_IBT, 0);
+	ibt_fault(t, IB_LEGACY_CLEAR, UPROC_START_IBT, "u_no_endbr");
+}
+
+TEST(ibt_tracker_survives_interrupt, "ibt")
+{
+	if (!need_ibt(t))
+		return;
+	/*
+	 * A single-step #DB comes between the indirect call and its target; the
+	 * tracker (WAIT_FOR_ENDBRANCH), saved in IA32_U_CET on delivery and
+	 * restored by IRETQ, still demands ENDBR64 at the target.
+	 */
+	struct uproc p;
+	if (test_load(t, &p, "ibt", UPROC_START_IBT)) {
+		p.resume_single_step = true;
+		if (expect_exit(t, &p, IB_STEP_ENDBR, 0, 0))
+			CHECK(t, p.single_steps >= 1, "no #DB came: the test saw no interrupt");
+		uproc_destroy(&p);
+	}
+	if (!test_load(t, &p, "ibt", UPROC_START_IBT))
+		return;
+	p.resume_single_step = true;
+	struct fault_expect want = { X86_EXC_CP, CP_EC_ENDBRANCH, uproc_symbol(&p, "u_no_endbr"), 0 };
+	if (uproc_run(&p, IB_STEP_NO_ENDBR, 0) != UPROC_FAULTED)
+		test_fail(t, "the target without ENDBR64 ran after the #DB (exit %ld)", p.exit_code);
+	else
+		check_fault(t, &p.fault, &want);
+	CHECK_EQ(t, p.single_steps, 1, "single-step #DBs before the target");
+	uproc_destroy(&p);
 }

@@ -21,3 +21,21 @@ u_ibt_jmp:
 	jmp rax
 
 ; u_ibt_notrack (a NOTRACK call) is in user/ibt.c: NASM lacks the prefix.
+
+global u_with_endbr
+u_with_endbr:
+	endbr64
+	xor eax, eax
+	ret
+
+; long u_ibt_step(long (*target)(void)): sets TF, so a single-step #DB comes
+; right after the indirect call, before the target's first instruction.
+global u_ibt_step
+u_ibt_step:
+	endbr64
+	mov rax, rdi
+	pushfq
+	or qword [rsp], 0x100
+	popfq
+	call rax
+	ret

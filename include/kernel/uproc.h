@@ -49,6 +49,9 @@ struct uproc {
 	u64 entry, stack_top;
 	u64 arg2;	   /* rdx at entry: crt0 start flags (UPROC_START_*) */
 	u64 timeout_ms;	   /* 0: the default */
+	/* Tests of event delivery: single-step #DBs are resumed (TF cleared), counted. */
+	bool resume_single_step;
+	unsigned single_steps;
 	enum uproc_state state;
 	/* How the main task ended. */
 	long exit_code;
