@@ -7,9 +7,12 @@
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
+#include "kernel/efi.h"
+#include "kernel/efivars.h"
 #include "kernel/power.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
+#include "kernel/uart.h"
 #include "lib.h"
 #include "mm/frame.h"
 #include "mm/kstack.h"
@@ -50,27 +53,28 @@ static void report_memmap(void)
 
 static void report_cmdline(void)
 {
-	cmdline_parse(&cmdline, boot.cmdline);
 	if (boot.cmdline_truncated) {
 		diag("ERROR: command line longer than %d bytes was truncated", CMDLINE_MAX - 1);
 		boot_errors++;
 	}
 	for (unsigned i = 0; i < cmdline.nr_unknown; i++) {
 		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], "
-		     "timeout=SECONDS, list)",
+		     "timeout=SECONDS, list, efivars=on|off, uart=io:PORT|mmio:ADDR[,stride=N])",
 		     cmdline.unknown[i]);
 		boot_errors++;
 	}
 	if (cmdline.bad_value) {
 		diag("ERROR: malformed command-line option '%s' (timeout= takes whole seconds, "
-		     "at least 1)",
+		     "at least 1; efivars= on or off; uart= io:PORT or mmio:ADDR, optionally "
+		     "followed by ,stride=1|2|4)",
 		     cmdline.bad_value);
 		boot_errors++;
 	}
 	if (cmdline.nr_dropped) {
-		diag("ERROR: %u command-line words dropped (more than %d patterns or %d unknown "
-		     "options)",
-		     cmdline.nr_dropped, CMDLINE_MAX_PATTERNS, CMDLINE_MAX_UNKNOWN);
+		diag("ERROR: %u command-line words dropped (more than %d patterns, %d unknown "
+		     "options or %d UARTs)",
+		     cmdline.nr_dropped, CMDLINE_MAX_PATTERNS, CMDLINE_MAX_UNKNOWN,
+		     CMDLINE_MAX_UARTS);
 		boot_errors++;
 	}
 }
@@ -81,6 +85,7 @@ static void __noreturn kernel_main_stack(void *unused)
 	task_init(kernel_stack_top);
 	timer_init();
 	report_cmdline();
+	efivars_boot(!cmdline.efivars_off);
 	diag("mm: %lu of %lu frames free after boot", frame_free_count(), frame_total_count());
 	tests_run(&cmdline, boot_errors);
 	panic("tests_run returned");
@@ -103,13 +108,16 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	diag("boot: multiboot%u loader='%s' cmdline='%s'", boot.protocol,
 	     boot.loader[0] ? boot.loader : "?", boot.cmdline);
 	report_memmap();
+	cmdline_parse(&cmdline, boot.cmdline);
 
 	mm_init(&boot.mem);
+	uart_init(&cmdline);
 	cpu_setup();
 	cet_init();
 	tss_init_ist();
 	idt_use_ist();
 	syscall_init();
+	efi_init();
 
 	kernel_stack_top = kstack_alloc();
 	if (!kernel_stack_top)

@@ -2,16 +2,20 @@
 #include "console.h"
 #include "fault.h"
 #include "kernel/cmdline.h"
+#include "kernel/cpu.h"
+#include "kernel/efivars.h"
 #include "kernel/power.h"
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/pt.h"
+#include "summary.h"
 #include "test.h"
 #include "x86/cpu.h"
 
 extern const struct test_case __tests_start[], __tests_end[];
 
 static struct test_case_run *running;
+static struct summary run_summary;
 u64 test_timeout_ms;
 
 void test_note_timeout(const char *fmt, ...)
@@ -90,6 +94,8 @@ static enum test_outcome run_one(const struct test_case *tc, unsigned number)
 	struct test_case_run t = { .tc = tc, .number = number, .outcome = TEST_PASS };
 	struct fault_catch c;
 
+	/* Stored before it is printed: a reset the log shows in test N finds N stored. */
+	efivars_test_start(number, tc->name);
 	kprintf("# start %u %s\n", number, tc->name);
 	running = &t;
 	if (fault_catch_call(&c, body_trampoline, &t)) {
@@ -154,6 +160,11 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 			continue;
 		enum test_outcome o = run_one(tc, ++n);
 		passed += o == TEST_PASS;
+		run_summary.skipped += o == TEST_SKIP;
+		run_summary.failed += o == TEST_FAIL;
+		run_summary.errors += o == TEST_ERROR;
+		if (o >= TEST_FAIL)
+			summary_add_failure(&run_summary, n, o == TEST_ERROR);
 		if (o > worst)
 			worst = o;
 	}
@@ -169,5 +180,13 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 	if (errors)
 		worst = TEST_ERROR;
 	kprintf("Test result: %s\n", verdict_names[worst]);
+
+	/* The summary's log hash covers the output through the verdict line. */
+	run_summary.planned = planned;
+	run_summary.passed = passed;
+	run_summary.verdict = (enum summary_verdict)worst;
+	summary_hash_take(&run_summary);
+	cpu_fill_summary(&run_summary);
+	efivars_run_end(&run_summary);
 	power_off(verdict_codes[worst]);
 }

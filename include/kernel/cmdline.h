@@ -1,7 +1,8 @@
 /*
- * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS" and
- * "list".  Pure code,
- * host-tested.  Nothing unknown is ignored: it is collected and reported.
+ * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS",
+ * "list", "efivars=on|off" and "uart=io:PORT|mmio:ADDR[,stride=N]".  Pure
+ * code, host-tested.  Nothing unknown is ignored: it is collected and
+ * reported.
  */
 #ifndef CETBED_KERNEL_CMDLINE_H
 #define CETBED_KERNEL_CMDLINE_H
@@ -11,6 +12,14 @@
 #define CMDLINE_BUF 1024
 #define CMDLINE_MAX_PATTERNS 32
 #define CMDLINE_MAX_UNKNOWN 16
+#define CMDLINE_MAX_UARTS 4
+
+/* A UART named on the command line: a 16550 at an I/O port or at MMIO. */
+struct cmdline_uart {
+	bool mmio;
+	u64 addr;
+	u8 stride; /* bytes between registers: 1, 2 or 4 */
+};
 
 struct cmdline {
 	char buf[CMDLINE_BUF];
@@ -19,6 +28,9 @@ struct cmdline {
 	bool tests_given; /* a tests= option appeared, even an empty one */
 	bool list;	  /* print the test names and stop */
 	unsigned timeout_s; /* per-run watchdog, 0 = the default */
+	bool efivars_off;   /* keep no progress or summary in UEFI variables */
+	struct cmdline_uart uarts[CMDLINE_MAX_UARTS];
+	unsigned nr_uarts;
 	const char *bad_value; /* an option with a malformed value */
 	const char *unknown[CMDLINE_MAX_UNKNOWN];
 	unsigned nr_unknown;
