@@ -5,6 +5,7 @@ from an emulator would be."""
 import io
 import os
 import tempfile
+import termios
 import threading
 import time
 import tty
@@ -32,13 +33,18 @@ class SerialDevice(unittest.TestCase):
         self.build = tmp.name
         os.makedirs(os.path.join(self.build, "results"))
 
-    def feed(self, name, delay=0.3, chunk=97):
+    def feed(self, name, delay=0.3, chunk=97, until_raw=False):
         """Writes a saved log into the master side from another thread,
-        in odd-sized chunks, after the harness has had time to open it."""
+        in odd-sized chunks, after the harness has had time to open it
+        (or, until_raw, once the line is in raw mode)."""
         with open(support.log(name), "rb") as f:
             data = f.read()
 
         def write():
+            end = time.monotonic() + 5
+            while until_raw and time.monotonic() < end and \
+                    termios.tcgetattr(self.slave)[3] & termios.ICANON:
+                time.sleep(0.01)
             time.sleep(delay)
             for i in range(0, len(data), chunk):
                 os.write(self.master, data[i:i + chunk])
@@ -67,6 +73,19 @@ class SerialDevice(unittest.TestCase):
         self.assertIn("serial: listening to %s at 115200 baud" % self.path,
                       out)
         self.assertIn("serial: MATCH", out)
+        with open(os.path.join(self.build, "results", "serial.log"),
+                  "rb") as f:
+            self.assertEqual(f.read(), data)
+
+    def test_the_harness_makes_the_line_raw(self):
+        # A cooked line would turn each CR into LF and echo input back.
+        attr = termios.tcgetattr(self.slave)
+        attr[0] |= termios.ICRNL
+        attr[3] |= termios.ICANON | termios.ECHO
+        termios.tcsetattr(self.slave, termios.TCSANOW, attr)
+        data = self.feed("good.log", delay=0.0, until_raw=True)
+        status, out = self.execute(expectations={"mm_smep": _exp("SKIP")})
+        self.assertEqual(status, 0, out)
         with open(os.path.join(self.build, "results", "serial.log"),
                   "rb") as f:
             self.assertEqual(f.read(), data)
