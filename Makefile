@@ -5,6 +5,7 @@
 #   make test       host unit tests, then the suite on every platform
 #   make bench-boot launch-to-verdict times (median of 5)
 #   make check-mutants  inject bugs one at a time; the tests must catch each
+#   make usb DEV=/dev/sdX  write the ISO to a USB stick (scripts/usb-write.sh)
 
 PLATFORM ?= bochs
 PLATFORMS := bochs bochs3-tigerlake bochs3-sapphire-rapids bochs3-arrow-lake \
@@ -52,7 +53,7 @@ USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
-.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants
+.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -187,6 +188,10 @@ test:
 	@# The verdict screen's QR code, read back by zbarimg, is the run's summary.
 	$(PYTHON) tests/harness/qr_check.py
 	$(HARNESS) run-all $(PLATFORMS)
+	@# PCI and command-line UARTs carry the whole KTAP stream (QEMU, ~10 s).
+	$(PYTHON) tests/harness/uart_check.py qemu-bios qemu-uefi
+	@# UEFI variables survive into the next boot, also after a reset (OVMF, ~30 s).
+	$(PYTHON) tests/harness/efivars_check.py
 
 bench-boot:
 	scripts/deps.sh $(sort $(call deps_for,qemu-kernel qemu-bios qemu-uefi bochs))
@@ -199,11 +204,23 @@ check-mutants:
 	$(MAKE) all
 	$(PYTHON) tools/mutants.py
 
+# Writes the ISO raw to a whole USB stick; scripts/usb-write.sh refuses
+# partitions, mounted or system disks and, without FORCE=1, anything over
+# 64 GiB, and asks before writing (CONFIRM=1 skips the question).  CMDLINE
+# bakes a kernel command line into a variant image, e.g. CMDLINE=efivars=off.
+USB_ISO = $(if $(CMDLINE),$(B)/usb-cmdline.iso,$(B)/cetbed.iso)
+
+usb:
+	@test -n "$(DEV)" || { echo "usage: make usb DEV=/dev/sdX [CMDLINE='...'] [FORCE=1] [CONFIRM=1]" >&2; exit 2; }
+	$(MAKE) all
+	$(if $(CMDLINE),iso/mkiso.sh $(B)/kernel-boot.elf $(USB_ISO) '$(CMDLINE)')
+	FORCE='$(FORCE)' CONFIRM='$(CONFIRM)' scripts/usb-write.sh '$(DEV)' $(USB_ISO)
+
 list-platforms:
 	@echo $(PLATFORMS)
 
 clean:
-	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host kernel.elf cetbed.iso linker.ld asm-offsets.s)
+	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host kernel.elf cetbed.iso linker.ld asm-offsets.s usb-cmdline.iso)
 
 # Only our own dependency files: build/ also holds the Debian 13 root.
 -include $(KERNEL_OBJ:.o=.d) $(USER_LIB:.o=.d) $(USER_ELF:.elf=.d) $(USER_ELF:.elf=_probes.d)

@@ -1,4 +1,4 @@
-/* The output layer: one writer, several sinks (serial now, framebuffer later). */
+/* The output layer: one writer, several sinks (COM1, more UARTs, framebuffer). */
 #ifndef CETBED_CONSOLE_H
 #define CETBED_CONSOLE_H
 
@@ -12,9 +12,13 @@ struct console_sink {
 };
 
 void console_add_sink(const struct console_sink *sink);
+/*
+ * Adds a sink that appears after output has begun: it first gets the output
+ * so far (the first 16 KiB), so its log starts at the KTAP header like the
+ * others.  False if there is no room for another sink.
+ */
+bool console_add_sink_replay(const struct console_sink *sink);
 void console_flush(void);
-/* Optional tap on all output, used by tests that check what was printed. */
-void console_set_tap(void (*tap)(const char *s, size_t n));
 
 void serial_init(void);
 extern const struct console_sink serial_sink;

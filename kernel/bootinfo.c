@@ -4,6 +4,7 @@
  * Malformed input is reported and, where it leaves no memory map, refused.
  */
 #include "kernel/bootinfo.h"
+#include "kernel/efi.h"
 #include "lib.h"
 #include "mm/layout.h"
 #include "multiboot.h"
@@ -62,10 +63,24 @@ static void parse_efi_mmap(const struct mb2_tag_efi_mmap *t)
 	for (u32 off = sizeof(*t); off + t->desc_size <= t->size; off += t->desc_size) {
 		const struct efi_memory_desc *d = (const void *)((const u8 *)t + off);
 		u64 len = d->num_pages << PAGE_SHIFT;
+		bool runtime = d->attribute & EFI_MEMORY_RUNTIME;
 		if (d->num_pages > (~0UL >> PAGE_SHIFT))
 			len = ~0UL;
+		/* Firmware keeps using runtime memory whatever its type says. */
 		memmap_add(&boot.mem, d->phys_start, len,
-			   efi_type_usable(d->type) ? MEM_USABLE : MEM_RESERVED);
+			   efi_type_usable(d->type) && !runtime ? MEM_USABLE : MEM_RESERVED);
+		if (!runtime || !d->num_pages)
+			continue;
+		if (boot.nr_efi_rt == BOOT_EFI_RT_MAX) {
+			boot.efi_rt_dropped++;
+			continue;
+		}
+		boot.efi_rt[boot.nr_efi_rt++] = (struct bootinfo_efi_rt){
+			.phys = d->phys_start,
+			.pages = d->num_pages,
+			.attr = d->attribute,
+			.type = d->type,
+		};
 	}
 }
 
@@ -173,6 +188,7 @@ static bool parse_mb2(u64 info)
 
 	if (efi_mmap) {
 		boot.mmap_source = "efi";
+		boot.efi_mmap = true;
 		parse_efi_mmap((const void *)efi_mmap);
 	} else if (mmap) {
 		boot.mmap_source = "multiboot2";

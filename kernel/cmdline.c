@@ -71,6 +71,62 @@ static bool parse_screen(const char *v, unsigned *seconds)
 	return true;
 }
 
+/* Decimal, or hex after "0x"; the end of the digits goes to *end. */
+static bool parse_number(const char *s, u64 *v, const char **end)
+{
+	unsigned base = 10;
+	const char *p = s;
+
+	*v = 0;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	const char *digits = p;
+	for (;; p++) {
+		unsigned d;
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A' + 10);
+		else
+			break;
+		if (*v > (~0UL - d) / base)
+			return false;
+		*v = *v * base + d;
+	}
+	*end = p;
+	return p != digits;
+}
+
+/* "io:PORT" or "mmio:ADDR", then optionally ",stride=1|2|4". */
+static bool parse_uart(const char *s, struct cmdline_uart *u)
+{
+	const char *p;
+	u64 stride = 1;
+
+	if (!strncmp(s, "io:", 3)) {
+		u->mmio = false;
+		s += 3;
+	} else if (!strncmp(s, "mmio:", 5)) {
+		u->mmio = true;
+		s += 5;
+	} else {
+		return false;
+	}
+	if (!parse_number(s, &u->addr, &p) || !u->addr)
+		return false;
+	if (!strncmp(p, ",stride=", 8) && !parse_number(p + 8, &stride, &p))
+		return false;
+	if (*p || (stride != 1 && stride != 2 && stride != 4))
+		return false;
+	u->stride = (u8)stride;
+	/* Eight registers must fit: in the I/O space, or below 2^52 for MMIO. */
+	return u->mmio ? u->addr < (1UL << 52) : u->addr + 8 * stride <= 0x10000;
+}
+
 static void parse_word(struct cmdline *c, char *w)
 {
 	if (!strncmp(w, "tests=", 6)) {
@@ -95,6 +151,21 @@ static void parse_word(struct cmdline *c, char *w)
 	} else if (!strncmp(w, "screen=", 7)) {
 		if (!parse_screen(w + 7, &c->screen_seconds))
 			add_word(c->invalid, &c->nr_invalid, c, w);
+	} else if (!strncmp(w, "efivars=", 8)) {
+		if (!strcmp(w + 8, "off"))
+			c->efivars_off = true;
+		else if (!strcmp(w + 8, "on"))
+			c->efivars_off = false;
+		else
+			add_word(c->invalid, &c->nr_invalid, c, w);
+	} else if (!strncmp(w, "uart=", 5)) {
+		struct cmdline_uart u;
+		if (!parse_uart(w + 5, &u))
+			add_word(c->invalid, &c->nr_invalid, c, w);
+		else if (c->nr_uarts < CMDLINE_MAX_UARTS)
+			c->uarts[c->nr_uarts++] = u;
+		else
+			c->nr_dropped++;
 	} else {
 		add_word(c->unknown, &c->nr_unknown, c, w);
 	}

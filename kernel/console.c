@@ -1,12 +1,19 @@
-/* Fans every console byte out to the registered sinks. */
+/*
+ * Fans every console byte out to the registered sinks, and into the log
+ * hash of the result summary.
+ */
 #include "console.h"
 #include "lib.h"
+#include "summary.h"
 
-#define MAX_SINKS 4
+#define MAX_SINKS 8
+/* Kept so that a sink found late (a PCI UART) still gets the KTAP header. */
+#define EARLY_LOG 16384
 
 static const struct console_sink *sinks[MAX_SINKS];
 static unsigned nr_sinks;
-static void (*console_tap)(const char *s, size_t n);
+static char early_log[EARLY_LOG];
+static size_t early_len, early_lost;
 
 void console_add_sink(const struct console_sink *sink)
 {
@@ -14,17 +21,26 @@ void console_add_sink(const struct console_sink *sink)
 		sinks[nr_sinks++] = sink;
 }
 
-void console_set_tap(void (*tap)(const char *s, size_t n))
+bool console_add_sink_replay(const struct console_sink *sink)
 {
-	console_tap = tap;
+	if (nr_sinks == MAX_SINKS)
+		return false;
+	sink->write(early_log, early_len);
+	sinks[nr_sinks++] = sink;
+	if (early_lost)
+		diag("console: %s missed %lu bytes of early output", sink->name, early_lost);
+	return true;
 }
 
 void console_write(const char *s, size_t n)
 {
+	size_t keep = n < EARLY_LOG - early_len ? n : EARLY_LOG - early_len;
+	memcpy(early_log + early_len, s, keep);
+	early_len += keep;
+	early_lost += n - keep;
+	summary_hash_update(s, n);
 	for (unsigned i = 0; i < nr_sinks; i++)
 		sinks[i]->write(s, n);
-	if (console_tap)
-		console_tap(s, n);
 }
 
 void console_flush(void)

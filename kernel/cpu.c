@@ -1,7 +1,13 @@
-/* CPUID feature detection, the platform fingerprint, and CR4 protections. */
+/*
+ * CPUID feature detection, the platform fingerprint, CR4 protections, and
+ * the CPU fields of the result summary.
+ */
+#include "fault.h"
 #include "kernel/cpu.h"
 #include "lib.h"
+#include "summary.h"
 #include "x86/cpu.h"
+#include "x86/msr.h"
 
 struct cpu_features cpu;
 
@@ -101,4 +107,41 @@ void cpu_setup(void)
 	write_cr4(cr4);
 	diag("cr4: %08lx (smep=%d smap=%d umip=%d)", read_cr4(), !!(cr4 & X86_CR4_SMEP),
 	     !!(cr4 & X86_CR4_SMAP), !!(cr4 & X86_CR4_UMIP));
+}
+
+static void read_microcode(void *arg)
+{
+	u64 *rev = arg;
+
+	/* Intel: the revision lands in the high half after CPUID(1); AMD: the patch level. */
+	if (!strcmp(cpu.vendor, "GenuineIntel")) {
+		wrmsr(MSR_IA32_BIOS_SIGN_ID, 0);
+		cpuid(1, 0);
+		*rev = rdmsr(MSR_IA32_BIOS_SIGN_ID) >> 32;
+	} else if (!strcmp(cpu.vendor, "AuthenticAMD")) {
+		*rev = (u32)rdmsr(MSR_IA32_BIOS_SIGN_ID);
+	}
+}
+
+/* The microcode revision, or 0 where the MSR faults (emulators need not have it). */
+u32 cpu_microcode(void)
+{
+	struct fault_catch c;
+	u64 rev = 0;
+
+	if (fault_catch_call(&c, read_microcode, &rev))
+		return 0;
+	return (u32)rev;
+}
+
+void cpu_fill_summary(struct summary *s)
+{
+	memcpy(s->vendor, cpu.vendor, sizeof(s->vendor));
+	s->family = cpu.family;
+	s->model = cpu.model;
+	s->stepping = cpu.stepping;
+	s->microcode = cpu_microcode();
+	s->cet = (cpu.shstk ? SUMMARY_CET_SHSTK : 0) | (cpu.ibt ? SUMMARY_CET_IBT : 0) |
+		 (cpu.cet_sss ? SUMMARY_CET_SSS : 0) | (cpu.xsaves ? SUMMARY_CET_XSAVES : 0) |
+		 (cpu.xss_cet_u ? SUMMARY_CET_XSS_U : 0) | (cpu.xss_cet_s ? SUMMARY_CET_XSS_S : 0);
 }

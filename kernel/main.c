@@ -8,11 +8,14 @@
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
 #include "kernel/fbcon.h"
+#include "kernel/efi.h"
+#include "kernel/efivars.h"
 #include "kernel/power.h"
 #include "kernel/report.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
 #include "x86/msr.h"
+#include "kernel/uart.h"
 #include "lib.h"
 #include "mm/frame.h"
 #include "mm/kstack.h"
@@ -55,27 +58,29 @@ static void report_memmap(void)
 
 static void report_cmdline(void)
 {
-	cmdline_parse(&cmdline, boot.cmdline);
 	if (boot.cmdline_truncated) {
 		diag("ERROR: command line longer than %d bytes was truncated", CMDLINE_MAX - 1);
 		boot_errors++;
 	}
 	for (unsigned i = 0; i < cmdline.nr_unknown; i++) {
 		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], "
-		     "timeout=SECONDS, screen=off|SECONDS, list)",
+		     "timeout=SECONDS, screen=off|SECONDS, list, efivars=on|off, "
+		     "uart=io:PORT|mmio:ADDR[,stride=N])",
 		     cmdline.unknown[i]);
 		boot_errors++;
 	}
 	for (unsigned i = 0; i < cmdline.nr_invalid; i++) {
 		diag("ERROR: bad command-line option '%s' (timeout=SECONDS with SECONDS >= 1; "
-		     "screen=off or screen=SECONDS, 0-%d)",
+		     "screen=off or screen=SECONDS, 0-%d; efivars=on|off; uart=io:PORT or "
+		     "uart=mmio:ADDR, optionally with ,stride=1|2|4)",
 		     cmdline.invalid[i], CMDLINE_SCREEN_MAX);
 		boot_errors++;
 	}
 	if (cmdline.nr_dropped) {
-		diag("ERROR: %u command-line words dropped (more than %d patterns, or %d unknown "
-		     "or bad options)",
-		     cmdline.nr_dropped, CMDLINE_MAX_PATTERNS, CMDLINE_MAX_UNKNOWN);
+		diag("ERROR: %u command-line words dropped (more than %d patterns, %d unknown "
+		     "or bad options, or %d UARTs)",
+		     cmdline.nr_dropped, CMDLINE_MAX_PATTERNS, CMDLINE_MAX_UNKNOWN,
+		     CMDLINE_MAX_UARTS);
 		boot_errors++;
 	}
 }
@@ -90,6 +95,7 @@ static void __noreturn kernel_main_stack(void *unused)
 		     kshstk_ssp());
 	timer_init();
 	report_cmdline();
+	efivars_boot(!cmdline.efivars_off);
 	diag("mm: %lu of %lu frames free after boot", frame_free_count(), frame_total_count());
 	tests_run(&cmdline, boot_errors);
 	panic("tests_run returned");
@@ -100,7 +106,6 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 {
 	serial_init();
 	console_add_sink(&serial_sink);
-	report_start();
 	/* Keeps everything from here on until fbcon_init() can put it on screen. */
 	console_add_sink(&fbcon_sink);
 	kprintf("\nKTAP version 1\n");
@@ -115,14 +120,17 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	diag("boot: multiboot%u loader='%s' cmdline='%s'", boot.protocol,
 	     boot.loader[0] ? boot.loader : "?", boot.cmdline);
 	report_memmap();
+	cmdline_parse(&cmdline, boot.cmdline);
 
 	mm_init(&boot.mem);
 	fbcon_init();
+	uart_init(&cmdline);
 	cpu_setup();
 	cet_init();
 	tss_init_ist();
 	idt_use_ist();
 	syscall_init();
+	efi_init();
 
 	kernel_stack_top = kstack_alloc();
 	if (!kernel_stack_top)

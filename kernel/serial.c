@@ -4,42 +4,28 @@
  * when the machine powers off.
  */
 #include "console.h"
+#include "kernel/uart.h"
 #include "x86/cpu.h"
-
-#define COM1 0x3f8
-#define UART_THR 0
-#define UART_IER 1
-#define UART_DLL 0
-#define UART_DLM 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define UART_SCR 7
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40
-/* Polls before a missing or wedged UART is given up, so output never hangs. */
-#define UART_SPIN_LIMIT 10000000
 
 static bool serial_dead;
 
 void serial_init(void)
 {
-	outb(COM1 + UART_IER, 0);
-	outb(COM1 + UART_LCR, 0x80);
-	outb(COM1 + UART_DLL, 1); /* 115200 baud */
-	outb(COM1 + UART_DLM, 0);
-	outb(COM1 + UART_LCR, 0x03); /* 8N1 */
-	outb(COM1 + UART_FCR, 0x07);
-	outb(COM1 + UART_MCR, 0x03);
+	outb(COM1_PORT + UART_IER, 0);
+	outb(COM1_PORT + UART_LCR, 0x80);
+	outb(COM1_PORT + UART_DLL, 1); /* 115200 baud */
+	outb(COM1_PORT + UART_DLM, 0);
+	outb(COM1_PORT + UART_LCR, 0x03); /* 8N1 */
+	outb(COM1_PORT + UART_FCR, 0x07);
+	outb(COM1_PORT + UART_MCR, 0x03);
 	/* A floating bus reads 0xff: no UART there. */
-	serial_dead = inb(COM1 + UART_LSR) == 0xff;
+	serial_dead = inb(COM1_PORT + UART_LSR) == 0xff;
 }
 
 static bool serial_wait(u8 bit)
 {
 	for (long i = 0; i < UART_SPIN_LIMIT; i++)
-		if (inb(COM1 + UART_LSR) & bit)
+		if (inb(COM1_PORT + UART_LSR) & bit)
 			return true;
 	serial_dead = true;
 	return false;
@@ -49,20 +35,20 @@ static void serial_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n && !serial_dead; i++) {
 		if (s[i] == '\n') {
-			if (!serial_wait(LSR_THRE))
+			if (!serial_wait(UART_LSR_THRE))
 				return;
-			outb(COM1 + UART_THR, '\r');
+			outb(COM1_PORT + UART_THR, '\r');
 		}
-		if (!serial_wait(LSR_THRE))
+		if (!serial_wait(UART_LSR_THRE))
 			return;
-		outb(COM1 + UART_THR, (u8)s[i]);
+		outb(COM1_PORT + UART_THR, (u8)s[i]);
 	}
 }
 
 static void serial_flush(void)
 {
 	if (!serial_dead)
-		serial_wait(LSR_TEMT);
+		serial_wait(UART_LSR_TEMT);
 }
 
 const struct console_sink serial_sink = {

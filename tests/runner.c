@@ -6,6 +6,8 @@
 #include "fault.h"
 #include "kernel/cmdline.h"
 #include "kernel/fbcon.h"
+#include "kernel/cpu.h"
+#include "kernel/efivars.h"
 #include "kernel/power.h"
 #include "kernel/report.h"
 #include "kernel/verdict.h"
@@ -13,6 +15,7 @@
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/pt.h"
+#include "summary.h"
 #include "test.h"
 #include "x86/cpu.h"
 
@@ -106,6 +109,8 @@ static enum test_outcome run_one(const struct test_case *tc, unsigned number)
 	struct test_case_run t = { .tc = tc, .number = number, .outcome = TEST_PASS };
 	struct fault_catch c;
 
+	/* Stored before it is printed: a reset the log shows in test N finds N stored. */
+	efivars_test_start(number, tc->name);
 	kprintf("# start %u %s\n", number, tc->name);
 	running = &t;
 	if (fault_catch_call(&c, body_trampoline, &t)) {
@@ -210,11 +215,14 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 		diag("screen: screen=%u ignored: there is no screen console", cl->screen_seconds);
 	kprintf("Test result: %s\n", verdict_name(vi->verdict));
 	console_flush();
-	static char summary[SUMMARY_TEXT_MAX];
-	int len = report_summary(vi, summary, sizeof(summary));
+	/* One summary, its log hash through the verdict line: QR code and UEFI variable. */
+	static char text[SUMMARY_TEXT_MAX];
+	int len;
+	const struct summary *s = report_summary(vi, text, sizeof(text), &len);
+	efivars_run_end(s);
 	fbcon_verdict_screen(vi);
 	if (len > 0)
-		report_draw_qr(summary, (size_t)len);
+		report_draw_qr(text, (size_t)len);
 	if (vi->hold_seconds)
 		verdict_hold(vi->hold_seconds);
 	power_off(verdict_codes[worst]);

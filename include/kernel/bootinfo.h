@@ -5,6 +5,14 @@
 #include "mm/memmap.h"
 
 #define CMDLINE_MAX 1024
+/* Runtime descriptors kept from the EFI memory map; firmware has a few dozen. */
+#define BOOT_EFI_RT_MAX 128
+
+/* An EFI memory descriptor with the EFI_MEMORY_RUNTIME attribute (tag 17). */
+struct bootinfo_efi_rt {
+	u64 phys, pages, attr;
+	u32 type;
+};
 
 /* The loader's framebuffer (multiboot2 tag 8); type BOOT_FB_NONE if none. */
 enum bootinfo_fb_type {
@@ -35,6 +43,11 @@ struct bootinfo {
 	u64 efi_systab;
 	struct bootinfo_fb fb;
 	u64 info_phys, info_size;
+	/* What efi.c identity-maps for runtime-service calls. */
+	bool efi_mmap; /* the loader passed the EFI memory map */
+	struct bootinfo_efi_rt efi_rt[BOOT_EFI_RT_MAX];
+	unsigned nr_efi_rt;
+	unsigned efi_rt_dropped; /* runtime descriptors beyond BOOT_EFI_RT_MAX */
 };
 
 extern struct bootinfo boot;

@@ -1,6 +1,7 @@
 /*
  * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS",
- * "screen=off|SECONDS" and "list".  Pure code, host-tested.  Nothing
+ * "screen=off|SECONDS", "list", "efivars=on|off" and
+ * "uart=io:PORT|mmio:ADDR[,stride=N]".  Pure code, host-tested.  Nothing
  * unknown is ignored: it is collected and reported.
  */
 #ifndef CETBED_KERNEL_CMDLINE_H
@@ -13,6 +14,14 @@
 #define CMDLINE_MAX_UNKNOWN 16
 /* screen=SECONDS: up to an hour of verdict screen before power-off. */
 #define CMDLINE_SCREEN_MAX 3600
+#define CMDLINE_MAX_UARTS 4
+
+/* A UART named on the command line: a 16550 at an I/O port or at MMIO. */
+struct cmdline_uart {
+	bool mmio;
+	u64 addr;
+	u8 stride; /* bytes between registers: 1, 2 or 4 */
+};
 
 struct cmdline {
 	char buf[CMDLINE_BUF];
@@ -23,6 +32,9 @@ struct cmdline {
 	unsigned timeout_s; /* per-run watchdog, 0 = the default */
 	/* Seconds the verdict screen stays before power-off; 0 (screen=off) is none. */
 	unsigned screen_seconds;
+	bool efivars_off;   /* keep no progress or summary in UEFI variables */
+	struct cmdline_uart uarts[CMDLINE_MAX_UARTS];
+	unsigned nr_uarts;
 	const char *unknown[CMDLINE_MAX_UNKNOWN];
 	unsigned nr_unknown;
 	/* Known options with a value they do not take, e.g. "screen=soon". */

@@ -3,14 +3,15 @@
 #define CETBED_KERNEL_REPORT_H
 
 #include "kernel/verdict.h"
+#include "summary.h"
 
-/* Starts hashing the console (from its first byte) for the summary. */
-void report_start(void);
 /*
- * Ends the hash (call right after the verdict line) and formats the
- * summary of vi into text; returns its length, or -1.
+ * The summary of the finished run (call right after the verdict line: the
+ * log hash covers the console through it), formatted into text with its
+ * length in *len (-1 if it does not fit).
  */
-int report_summary(const struct verdict_info *vi, char *text, size_t size);
+const struct summary *report_summary(const struct verdict_info *vi, char *text, size_t size,
+				     int *len);
 /* Draws text as a QR code on the verdict screen; false if there is none. */
 bool report_draw_qr(const char *text, size_t len);
 

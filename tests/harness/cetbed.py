@@ -64,7 +64,11 @@ def execute(platform, launch, timeout, results_dir, expectations, path,
     os.makedirs(results_dir, exist_ok=True)
     log_path = os.path.join(results_dir, platform + ".log")
     live = report.Live(expectations, out, verbose)
-    out.write("%s: %s\n" % (platform, " ".join(launch.argv)))
+    if launch.device:
+        out.write("%s: listening to %s at %d baud\n" % (
+            platform, launch.device, launch.baud))
+    else:
+        out.write("%s: %s\n" % (platform, " ".join(launch.argv)))
     if launch.cmdline is not None:
         out.write("  cmdline: %r\n" % launch.cmdline)
     out.flush()
@@ -100,7 +104,9 @@ def _emulator_tail(out, path, n=15):
 def cmd_run(args):
     plat = platforms.get(args.platform)
     ctx = platforms.Context(ROOT, args.build, args.kernel, args.iso,
-                            args.cmdline, args.bochs3_root)
+                            args.cmdline, args.bochs3_root,
+                            getattr(args, "device", None),
+                            getattr(args, "baud", None) or 115200)
     path = expect_path(plat.name, args.expect)
     expectations = expect.load_expectations(path)
     launch = plat.prepare(ctx)
@@ -156,10 +162,43 @@ def cmd_parse(args):
                     xml_path=args.xml, log_path=args.log)
 
 
+def _efivar_text(path):
+    """The text of a file copied out of /sys/firmware/efi/efivars, after
+    its 4 attribute bytes; None (and a message) if it is not one."""
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        attrs, text = summary.read_efivar(data)
+    except summary.SummaryError as e:
+        print("cetbed: %s: %s" % (path, e), file=sys.stderr)
+        return None
+    print("%s: attributes %s" % (shown(path), summary.attr_names(attrs)))
+    return text
+
+
 def cmd_decode_summary(args):
-    """Print a summary line (from the verdict screen's QR code); with
-    --platform also judge it, with --names name its tests from a log."""
-    text = sys.stdin.read() if args.text == "-" else args.text
+    """Print a summary line (from the verdict screen's QR code, or a
+    CetbedSummary file copied out of efivars); with --platform also judge
+    it, with --names name its tests from a log."""
+    if (args.text is None) == (args.efivar is None):
+        print("cetbed: decode-summary takes a summary text or --efivar FILE",
+              file=sys.stderr)
+        return EXIT_HARNESS
+    if args.efivar:
+        text = _efivar_text(args.efivar)
+        if text is None:
+            return EXIT_HARNESS
+        if text.startswith("run="):
+            try:
+                progress = summary.decode_progress(text)
+            except summary.SummaryError as e:
+                print("cetbed: bad progress record: %s" % e, file=sys.stderr)
+                return EXIT_HARNESS
+            print("\n".join(summary.describe_progress(progress)))
+            # An unfinished run has no verdict to match anything.
+            return EXIT_MATCH if progress["done"] else EXIT_MISMATCH
+    else:
+        text = sys.stdin.read() if args.text == "-" else args.text
     try:
         d = summary.decode(text)
     except summary.SummaryError as e:
@@ -223,6 +262,10 @@ def parser():
                    "(build/bochs3-root)")
     p.add_argument("--name", help="name for the results files and summary "
                    "(default: the platform's)")
+    p.add_argument("--device", help="serial platform: the tty to listen "
+                   "to, e.g. /dev/ttyUSB0")
+    p.add_argument("--baud", type=int, default=115200,
+                   help="serial platform: line speed (115200)")
     images(p)
     p.set_defaults(func=cmd_run)
 
@@ -247,8 +290,12 @@ def parser():
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("decode-summary", help="decode the summary line of "
-                       "the verdict screen's QR code ('-' reads stdin)")
-    p.add_argument("text")
+                       "the verdict screen's QR code ('-' reads stdin), or "
+                       "a UEFI variable copied out of efivars")
+    p.add_argument("text", nargs="?")
+    p.add_argument("--efivar", metavar="FILE", help="a copy of "
+                   "/sys/firmware/efi/efivars/CetbedSummary-GUID (or "
+                   "CetbedProgress-GUID), attribute bytes included")
     p.add_argument("--platform", help="also judge it against this "
                    "platform's expectations")
     p.add_argument("--expect", help="expectation file to use instead")

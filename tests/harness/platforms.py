@@ -1,8 +1,11 @@
 """How each cetbed platform is launched: its command line, where its serial
-log appears, how long it may take and what its exit status means."""
+log appears, how long it may take and what its exit status means. The
+'serial' platform launches nothing: it listens to a real serial device."""
 
 import os
 import shutil
+import stat
+import termios
 import subprocess
 from dataclasses import dataclass, field
 
@@ -37,13 +40,15 @@ class Launch:
     env: dict = field(default_factory=dict)
     exit_codes: dict = None     # verdict -> exit status, when it means one
     cmdline: str = None         # what the kernel is told, None = default
+    device: str = None          # a serial device to listen to instead
+    baud: int = None
 
 
 @dataclass
 class Platform:
     name: str
-    family: str                 # qemu, bochs or bochs3
-    boot: str                   # kernel or iso
+    family: str                 # qemu, bochs, bochs3 or device
+    boot: str                   # kernel, iso, or none (booted by hand)
     timeout: float
     cpu: str = None             # Bochs CPU model
 
@@ -58,6 +63,11 @@ class Platform:
         return os.path.join(self.results(ctx), self.name)
 
     def check(self, ctx):
+        if self.family == "device":
+            _need_tty(ctx.device)
+            if not hasattr(termios, "B%d" % ctx.baud):
+                raise PlatformError("unsupported baud rate %d" % ctx.baud)
+            return
         if self.family == "qemu":
             _need_tool(QEMU, APT_QEMU)
             if self.name == "qemu-uefi":
@@ -86,6 +96,11 @@ class Platform:
         """Create what the run needs and return its Launch."""
         self.check(ctx)
         os.makedirs(self.results(ctx), exist_ok=True)
+        if self.family == "device":
+            # The machine boots its own stick; --cmdline only tells the
+            # judge which tests it selected.
+            return Launch(None, ctx.root, cmdline=ctx.cmdline,
+                          device=ctx.device, baud=ctx.baud)
         iso = None
         if self.boot == "iso":
             iso = ctx.iso
@@ -204,6 +219,19 @@ def _need_tool(tool, install):
                             % (tool, install))
 
 
+def _need_tty(path):
+    if not path:
+        raise PlatformError("the serial platform needs the device it "
+                            "listens to: --device /dev/ttyUSB0")
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        raise PlatformError("%s: %s" % (path, e.strerror)) from None
+    if not stat.S_ISCHR(mode):
+        raise PlatformError("%s is not a character device (a serial "
+                            "port such as /dev/ttyUSB0 or /dev/ttyS0)" % path)
+
+
 def _need_file(path, install):
     if not os.path.isfile(path):
         raise PlatformError("%s not found: run '%s' (as root)"
@@ -219,6 +247,8 @@ class Context:
     iso: str = None
     cmdline: str = None
     bochs3_root: str = None
+    device: str = None          # the serial platform's tty
+    baud: int = 115200
 
     def __post_init__(self):
         self.root = os.path.abspath(self.root)
@@ -234,6 +264,8 @@ class Context:
 
 QEMU_TIMEOUT = 60
 BOCHS_TIMEOUT = 300
+# A person writes the stick, plugs it in and boots the laptop meanwhile.
+SERIAL_TIMEOUT = 900
 
 PLATFORMS = {p.name: p for p in (
     Platform("bochs", "bochs", "iso", BOCHS_TIMEOUT, "tigerlake"),
@@ -245,6 +277,7 @@ PLATFORMS = {p.name: p for p in (
     Platform("qemu-bios", "qemu", "iso", QEMU_TIMEOUT),
     Platform("qemu-uefi", "qemu", "iso", QEMU_TIMEOUT),
     Platform("qemu-kernel", "qemu", "kernel", QEMU_TIMEOUT),
+    Platform("serial", "device", "none", SERIAL_TIMEOUT),
 )}
 
 

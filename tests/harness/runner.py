@@ -1,5 +1,5 @@
-"""Runs one emulator, streams its serial output through the KTAP parser and
-decides when the run is over.
+"""Runs one emulator, or listens to a real serial device, streams the
+serial output through the KTAP parser and decides when the run is over.
 
 The emulator gets its own session, so a timeout or Ctrl-C ends exactly the
 processes this harness started and nothing else.
@@ -9,6 +9,7 @@ import os
 import select
 import signal
 import subprocess
+import termios
 import time
 from dataclasses import dataclass, field
 
@@ -18,6 +19,11 @@ import ktap
 # for the emulator to notice and exit.
 POWER_OFF_GRACE = 10.0
 POLL = 0.005
+# A serial device has no emulator to exit: after the verdict line the run
+# ends once the line has been quiet this long (the kernel may still report
+# storing its summary), or this long at most.
+DEVICE_QUIET = 0.5
+DEVICE_TAIL = 2.0
 
 
 @dataclass
@@ -98,12 +104,63 @@ def kill_group(proc, grace=1.0):
             pass
 
 
+class _Tty:
+    """A real serial line (a USB adapter, a PCIe card, AMT SOL): opened raw
+    with 8N1 at the given speed, never as our controlling terminal."""
+
+    def __init__(self, path, baud):
+        speed = getattr(termios, "B%d" % baud, None)
+        if speed is None:
+            raise ValueError("unsupported baud rate %d" % baud)
+        self.fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+        try:
+            attr = termios.tcgetattr(self.fd)
+            iflag, oflag, cflag, lflag, _, _, cc = attr
+            # cfmakeraw(): no line editing, echo, signals or CR/NL mapping.
+            iflag &= ~(termios.IGNBRK | termios.BRKINT | termios.PARMRK |
+                       termios.ISTRIP | termios.INLCR | termios.IGNCR |
+                       termios.ICRNL | termios.IXON | termios.IXOFF)
+            oflag &= ~termios.OPOST
+            lflag &= ~(termios.ECHO | termios.ECHONL | termios.ICANON |
+                       termios.ISIG | termios.IEXTEN)
+            cflag &= ~(termios.CSIZE | termios.PARENB | termios.CSTOPB |
+                       termios.CRTSCTS)
+            cflag |= termios.CS8 | termios.CREAD | termios.CLOCAL
+            cc[termios.VMIN], cc[termios.VTIME] = 1, 0
+            termios.tcsetattr(self.fd, termios.TCSANOW, [
+                iflag, oflag, cflag, lflag, speed, speed, cc])
+        except termios.error:
+            os.close(self.fd)
+            raise
+        self.eof = False
+
+    def read(self, wait):
+        ready, _, _ = select.select([self.fd], [], [], wait)
+        if not ready:
+            return b""
+        try:
+            return os.read(self.fd, 65536)
+        except BlockingIOError:
+            return b""
+        except OSError:
+            # The other end went away (a pty master closed, a USB adapter
+            # unplugged): nothing more will come.
+            self.eof = True
+            time.sleep(wait)
+            return b""
+
+    def close(self):
+        os.close(self.fd)
+
+
 class _Stream:
     """Bytes to lines to parser events, with every byte kept in the log."""
 
-    def __init__(self, log, on_event):
+    def __init__(self, log, on_event, stop=None):
         self.log = log
         self.on_event = on_event
+        self.stop = stop
+        self.stopped = None         # the event stop() chose to end at
         self.parser = ktap.Parser()
         self.buf = b""
         self.verdict_at = None
@@ -122,6 +179,8 @@ class _Stream:
                 self.verdict_at = time.monotonic() - t0
             if self.on_event:
                 self.on_event(ev)
+            if self.stop and self.stopped is None and self.stop(ev):
+                self.stopped = ev
 
     def close(self, t0):
         if self.buf:
@@ -130,16 +189,19 @@ class _Stream:
         return self.parser.finish()
 
 
-def run(launch, timeout, log_path, emu_log_path, on_event=None):
+def run(launch, timeout, log_path, emu_log_path, on_event=None, stop=None):
     """Boot once. Returns a RunOutcome; the raw serial log is always left
-    at log_path, whatever happened."""
+    at log_path, whatever happened. stop(event) returning true ends the
+    run there, as a reset would (the emulator is killed)."""
+    if launch.device:
+        return run_device(launch, timeout, log_path, on_event)
     env = dict(os.environ)
     env.update(launch.env)
     if launch.serial_file and os.path.exists(launch.serial_file):
         # A previous run's log would be read as this one's.
         os.unlink(launch.serial_file)
     with open(log_path, "wb") as log, open(emu_log_path, "wb") as emu_log:
-        stream = _Stream(log, on_event)
+        stream = _Stream(log, on_event, stop)
         t0 = time.monotonic()
         proc = subprocess.Popen(
             launch.argv, cwd=launch.cwd, env=env, stdin=subprocess.DEVNULL,
@@ -172,6 +234,43 @@ def run(launch, timeout, log_path, emu_log_path, on_event=None):
     return out
 
 
+def run_device(launch, timeout, log_path, on_event=None):
+    """Listen to a serial device until the verdict line (and a short quiet
+    tail after it) or the timeout; nothing is launched or killed."""
+    with open(log_path, "wb") as log:
+        stream = _Stream(log, on_event)
+        source = _Tty(launch.device, launch.baud)
+        out = RunOutcome(result=None)
+        t0 = time.monotonic()
+        last = t0
+        try:
+            while True:
+                data = source.read(POLL * 10)
+                now = time.monotonic()
+                if data:
+                    stream.push(data, t0)
+                    last = now
+                if stream.verdict_at is not None:
+                    after = now - t0 - stream.verdict_at
+                    if now - last >= DEVICE_QUIET or after >= DEVICE_TAIL:
+                        break
+                elif source.eof:
+                    out.crash = "%s closed before the verdict" % launch.device
+                    break
+                elif now - t0 > timeout:
+                    out.crash = "timeout after %g s" % timeout
+                    break
+        except KeyboardInterrupt:
+            out.interrupted = True
+            out.crash = "interrupted by Ctrl-C"
+        finally:
+            source.close()
+        out.seconds = time.monotonic() - t0
+        out.result = stream.close(t0)
+        out.verdict_seconds = stream.verdict_at
+    return out
+
+
 def describe_exit(status):
     if status < 0:
         return "killed by signal %d (%s)" % (-status,
@@ -191,6 +290,12 @@ def _loop(proc, source, stream, t0, timeout, out):
             _drain(proc, source, stream, t0)
             return
         now = time.monotonic()
+        if stream.stopped is not None:
+            kill_group(proc)
+            _drain(proc, source, stream, t0)
+            out.crash = "stopped by the harness at %s %s" % (
+                stream.stopped.kind, stream.stopped.value)
+            return
         if stream.verdict_at is not None:
             # The verdict is in: only the power-off is still awaited.
             if now - t0 - stream.verdict_at > POWER_OFF_GRACE:

@@ -228,6 +228,59 @@ def log_hash(log):
     return None if out is None else hashlib.sha256(out).hexdigest()[:16]
 
 
+# The kernel's UEFI variables (include/kernel/efivars.h): Linux shows each
+# as a file in /sys/firmware/efi/efivars whose first 4 bytes are the
+# attributes, little-endian, then the data.
+EFIVAR_ATTRS = {1: "NON_VOLATILE", 2: "BOOTSERVICE_ACCESS",
+                4: "RUNTIME_ACCESS"}
+_PROGRESS = re.compile(r"run=([0-9a-f]+) (?:test=([1-9]\d*) (\S+)|(done))$")
+
+
+def read_efivar(data):
+    """Bytes of an efivars file -> (attributes, ASCII text)."""
+    if len(data) < 4:
+        raise SummaryError("%d bytes: an efivars file starts with 4 bytes "
+                           "of attributes" % len(data))
+    attrs = int.from_bytes(data[:4], "little")
+    if attrs & ~0x7f or not attrs & 4:
+        raise SummaryError("attributes 0x%x: not a runtime variable as "
+                           "efivars shows one (is this the raw file?)"
+                           % attrs)
+    try:
+        text = data[4:].decode("ascii")
+    except UnicodeDecodeError:
+        raise SummaryError("the data is not ASCII text") from None
+    return attrs, text
+
+
+def attr_names(attrs):
+    names = [n for bit, n in EFIVAR_ATTRS.items() if attrs & bit]
+    extra = attrs & ~sum(EFIVAR_ATTRS)
+    if extra:
+        names.append("0x%x" % extra)
+    return "|".join(names) or "none"
+
+
+def decode_progress(text):
+    """A CetbedProgress record -> {'run', 'test', 'name', 'done'}; raises
+    SummaryError."""
+    m = _PROGRESS.match(text.strip())
+    if not m:
+        raise SummaryError("not a cetbed progress record: %r" % text[:60])
+    return {"run": m.group(1), "done": bool(m.group(4)),
+            "test": int(m.group(2)) if m.group(2) else None,
+            "name": m.group(3)}
+
+
+def describe_progress(p):
+    if p["done"]:
+        return ["run %s finished; its results are in CetbedSummary"
+                % p["run"]]
+    return ["run %s stopped in test %d %s: it started and the run stored no "
+            "summary after it (a reset, hang or power loss)"
+            % (p["run"], p["test"], p["name"])]
+
+
 def describe(d, names=None):
     """Lines for a person."""
     lines = ["summary format %d: %s" % (d["version"], d["verdict"]),

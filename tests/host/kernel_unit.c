@@ -1,7 +1,7 @@
 /*
  * Host unit tests for kernel code that touches no hardware: command-line
- * parsing (tests=, list, screen=) and globbing, memory-map sanitizing,
- * page-table entry helpers.
+ * parsing (tests=, timeout=, list, screen=, efivars=, uart=) and globbing,
+ * memory-map sanitizing, page-table entry helpers.
  * Built with the host compiler against the kernel's own sources.
  */
 #include <stdio.h>
@@ -122,6 +122,49 @@ static void test_cmdline(void)
 	EXPECT(c.nr_patterns == CMDLINE_MAX_PATTERNS && c.nr_dropped == 40 - CMDLINE_MAX_PATTERNS);
 }
 
+static void test_cmdline_efivars_uart(void)
+{
+	struct cmdline c;
+
+	/* UEFI variables are written unless efivars=off. */
+	cmdline_parse(&c, "tests=mm_*");
+	EXPECT(!c.efivars_off && !c.nr_invalid);
+	cmdline_parse(&c, "efivars=off tests=mm_*");
+	EXPECT(c.efivars_off && !c.nr_invalid && !c.nr_unknown && c.nr_patterns == 1);
+	cmdline_parse(&c, "efivars=off efivars=on");
+	EXPECT(!c.efivars_off && !c.nr_invalid);
+	const char *bad_efi[] = { "efivars=", "efivars=no", "efivars=OFF", "efivars=off," };
+	for (unsigned i = 0; i < 4; i++) {
+		cmdline_parse(&c, bad_efi[i]);
+		EXPECT(c.nr_invalid == 1 && str_eq(c.invalid[0], bad_efi[i]) && !c.efivars_off);
+	}
+	cmdline_parse(&c, "efivars");
+	EXPECT(c.nr_unknown == 1);
+
+	/* uart=io:PORT and uart=mmio:ADDR[,stride=N], hex or decimal. */
+	cmdline_parse(&c, "uart=io:0x2f8");
+	EXPECT(c.nr_uarts == 1 && !c.uarts[0].mmio && c.uarts[0].addr == 0x2f8 &&
+	       c.uarts[0].stride == 1 && !c.nr_invalid);
+	cmdline_parse(&c, "uart=mmio:0xFE030000,stride=4 uart=io:760");
+	EXPECT(c.nr_uarts == 2 && c.uarts[0].mmio && c.uarts[0].addr == 0xfe030000 &&
+	       c.uarts[0].stride == 4 && !c.uarts[1].mmio && c.uarts[1].addr == 760 &&
+	       c.uarts[1].stride == 1 && !c.nr_invalid);
+	cmdline_parse(&c, "uart=mmio:0x4000000000,stride=2");
+	EXPECT(c.nr_uarts == 1 && c.uarts[0].addr == 0x4000000000UL && c.uarts[0].stride == 2);
+	const char *bad_uart[] = {
+		"uart=", "uart=io:", "uart=io:0", "uart=pio:0x2f8", "uart=io:0x2f8,stride=3",
+		"uart=io:0x2f8,stride=", "uart=io:0x2f8x", "uart=io:0xfffc", "uart=io:0x2f8,",
+		"uart=mmio:0x10000000000000", "uart=mmio:0xffffffffffffffffff", "uart=io:0x",
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(bad_uart); i++) {
+		cmdline_parse(&c, bad_uart[i]);
+		EXPECT(c.nr_invalid == 1 && str_eq(c.invalid[0], bad_uart[i]) && c.nr_uarts == 0);
+	}
+	/* More UARTs than kept are counted, not dropped silently. */
+	cmdline_parse(&c, "uart=io:0x2f8 uart=io:0x3e8 uart=io:0x2e8 uart=io:0x100 uart=io:0x200");
+	EXPECT(c.nr_uarts == CMDLINE_MAX_UARTS && c.nr_dropped == 1);
+}
+
 static void test_memmap(void)
 {
 	struct memmap m;
@@ -231,6 +274,7 @@ int main(void)
 {
 	test_glob();
 	test_cmdline();
+	test_cmdline_efivars_uart();
 	test_memmap();
 	test_paging();
 	printf("kernel-unit: %d passed, %d failed\n", passed, failed);

@@ -26,7 +26,8 @@ class Recipes(unittest.TestCase):
     def test_names_are_fixed(self):
         self.assertEqual(sorted(platforms.PLATFORMS), sorted([
             "bochs", "bochs3-tigerlake", "bochs3-sapphire-rapids",
-            "bochs3-arrow-lake", "qemu-bios", "qemu-uefi", "qemu-kernel"]))
+            "bochs3-arrow-lake", "qemu-bios", "qemu-uefi", "qemu-kernel",
+            "serial"]))
 
     def qemu(self, name, cmdline=None):
         self.ctx.cmdline = cmdline

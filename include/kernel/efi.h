@@ -1,0 +1,73 @@
+/*
+ * UEFI runtime services, called in physical mode (cetbed never calls
+ * SetVirtualAddressMap) from an address space of their own: the runtime
+ * regions identity-mapped below the shared kernel half.  Only the variable
+ * services are used.
+ */
+#ifndef CETBED_KERNEL_EFI_H
+#define CETBED_KERNEL_EFI_H
+
+#include "types.h"
+
+/* EFI memory descriptor attributes (UEFI 2.10, 7.2). */
+#define EFI_MEMORY_UC BIT(0)
+#define EFI_MEMORY_WC BIT(1)
+#define EFI_MEMORY_WT BIT(2)
+#define EFI_MEMORY_WB BIT(3)
+#define EFI_MEMORY_RUNTIME BIT(63)
+
+/* EFI memory types the runtime mapping treats specially. */
+#define EFI_RUNTIME_SERVICES_CODE 5
+#define EFI_RUNTIME_SERVICES_DATA 6
+#define EFI_MEMORY_MAPPED_IO 11
+#define EFI_MEMORY_MAPPED_IO_PORT_SPACE 12
+
+/* Variable attributes. */
+#define EFI_VARIABLE_NON_VOLATILE BIT(0)
+#define EFI_VARIABLE_BOOTSERVICE_ACCESS BIT(1)
+#define EFI_VARIABLE_RUNTIME_ACCESS BIT(2)
+
+/* Status codes: errors have the top bit set. */
+#define EFI_ERROR_BIT BIT(63)
+#define EFI_SUCCESS 0UL
+#define EFI_INVALID_PARAMETER (EFI_ERROR_BIT | 2)
+#define EFI_UNSUPPORTED (EFI_ERROR_BIT | 3)
+#define EFI_BUFFER_TOO_SMALL (EFI_ERROR_BIT | 5)
+#define EFI_DEVICE_ERROR (EFI_ERROR_BIT | 7)
+#define EFI_WRITE_PROTECTED (EFI_ERROR_BIT | 8)
+#define EFI_OUT_OF_RESOURCES (EFI_ERROR_BIT | 9)
+#define EFI_NOT_FOUND (EFI_ERROR_BIT | 14)
+#define EFI_SECURITY_VIOLATION (EFI_ERROR_BIT | 26)
+
+/* Longest variable name cetbed passes, in ASCII characters. */
+#define EFI_VAR_NAME_MAX 63
+
+/*
+ * cetbed's vendor GUID for its own variables:
+ * 94905237-3d58-4e8e-a27a-6c2433df019b (Linux shows CetbedSummary as
+ * /sys/firmware/efi/efivars/CetbedSummary-94905237-3d58-4e8e-a27a-6c2433df019b).
+ */
+#define EFI_CETBED_GUID_TEXT "94905237-3d58-4e8e-a27a-6c2433df019b"
+
+/*
+ * Finds the runtime services from the loader's EFI system table and builds
+ * the address space for calling them; prints one "# efi:" line saying what
+ * it found or why runtime services are unavailable.  After mm_init.
+ */
+void efi_init(void);
+bool efi_available(void);
+
+/*
+ * cetbed's variables (its own GUID; NON_VOLATILE, BOOTSERVICE_ACCESS,
+ * RUNTIME_ACCESS).  0 or -errno: -ENODEV without runtime services, -ENOENT
+ * no such variable, -E2BIG the buffer is too small (*len is then the size
+ * needed), -ENOSPC the store is full, -EIO anything else (efi_last_status()
+ * has the EFI status).  len 0 in efi_var_set deletes the variable.
+ */
+int efi_var_set(const char *name, const void *data, size_t len);
+int efi_var_get(const char *name, void *buf, size_t *len);
+u64 efi_last_status(void);
+/* "EFI_NOT_FOUND" and the like; a number for codes it does not know. */
+const char *efi_status_name(u64 status, char *buf, size_t size);
+
+#endif
