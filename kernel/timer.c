@@ -24,6 +24,10 @@
 volatile u64 timer_ticks;
 static volatile u32 *lapic;
 static bool use_pit;
+static u32 lapic_count;     /* LAPIC initial count at TIMER_HZ */
+static u64 tsc_per_tick;    /* TSC cycles in one TIMER_HZ tick, 0 if unknown */
+static u32 fast;            /* interrupts per tick: 1, or TIMER_FAST_FACTOR */
+static u32 fast_sub;
 
 static u32 lapic_read(u32 reg)
 {
@@ -52,9 +56,9 @@ static void pit_wait_10ms(void)
 			panic("PIT channel 2 never counted down: no usable timer");
 }
 
-static void pit_periodic(void)
+static void pit_periodic(u32 hz)
 {
-	u16 count = PIT_HZ / TIMER_HZ;
+	u16 count = PIT_HZ / hz;
 	outb(0x43, 0x34); /* channel 0, lobyte/hibyte, rate generator */
 	outb(0x40, count & 0xff);
 	outb(0x40, count >> 8);
@@ -63,9 +67,10 @@ static void pit_periodic(void)
 
 void timer_init(void)
 {
+	fast = 1;
 	if (!(cpuid(1, 0).edx & BIT(9))) {
 		use_pit = true;
-		pit_periodic();
+		pit_periodic(TIMER_HZ);
 		diag("timer: no local APIC (CPUID.1:EDX[9]); PIT channel 0 at %u Hz", TIMER_HZ);
 		return;
 	}
@@ -78,15 +83,41 @@ void timer_init(void)
 	lapic_write(LAPIC_TIMER_DIV, 0x3);    /* divide by 16 */
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+	u64 tsc0 = rdtsc();
 	pit_wait_10ms();
+	u64 tsc_10ms = rdtsc() - tsc0;
+	if (cpuid(1, 0).edx & BIT(4))
+		tsc_per_tick = tsc_10ms * 100 / TIMER_HZ;
 	u32 per_10ms = 0xffffffff - lapic_read(LAPIC_TIMER_CUR);
 	u32 count = per_10ms * 100 / TIMER_HZ;
 	if (!count)
 		count = 1;
+	lapic_count = count;
 	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | TIMER_VECTOR);
 	lapic_write(LAPIC_TIMER_INIT, count);
-	diag("timer: LAPIC timer at %u Hz (%u counts per 10 ms, divide by 16)", TIMER_HZ,
-	     per_10ms);
+	diag("timer: LAPIC timer at %u Hz (%u counts per 10 ms, divide by 16; %lu TSC cycles "
+	     "per tick)", TIMER_HZ, per_10ms, tsc_per_tick);
+}
+
+u32 timer_fast(bool on)
+{
+	u32 want = 1;
+	if (on && tsc_per_tick / TIMER_FAST_FACTOR >= TIMER_FAST_MIN_TSC &&
+	    (use_pit || lapic_count >= TIMER_FAST_FACTOR))
+		want = TIMER_FAST_FACTOR;
+	if (want != fast) {
+		u64 flags = read_rflags();
+		cli();
+		fast = want;
+		fast_sub = 0;
+		if (use_pit)
+			pit_periodic(TIMER_HZ * want);
+		else
+			lapic_write(LAPIC_TIMER_INIT, lapic_count / want);
+		if (flags & BIT(9))
+			asm volatile("sti" ::: "memory");
+	}
+	return TIMER_HZ * fast;
 }
 
 bool timer_irq(u64 vector)
@@ -98,6 +129,9 @@ bool timer_irq(u64 vector)
 	} else {
 		return false;
 	}
-	timer_ticks++;
+	if (++fast_sub >= fast) {
+		fast_sub = 0;
+		timer_ticks++;
+	}
 	return true;
 }

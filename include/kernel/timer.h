@@ -11,6 +11,16 @@
 void timer_init(void);
 /* Acknowledges the interrupt; true if the vector is the timer's. */
 bool timer_irq(u64 vector);
+/*
+ * Interrupts FAST_FACTOR times as often while on, for tests that need
+ * thousands of preemptions; timer_ticks keeps counting at TIMER_HZ.  Only
+ * where a fast tick still spans TIMER_FAST_MIN_TSC TSC cycles (measured at
+ * calibration), so an emulator whose clock follows instructions keeps the
+ * base rate.  Returns the interrupt rate now in force.
+ */
+#define TIMER_FAST_FACTOR 10
+#define TIMER_FAST_MIN_TSC 100000
+u32 timer_fast(bool on);
 /* Ticks since timer_init, TIMER_HZ per second of (emulated) time. */
 extern volatile u64 timer_ticks;
 static inline u64 timer_ms_to_ticks(u64 ms)
