@@ -2,20 +2,32 @@
 #include "lib.h"
 
 /*
- * REP STOSB/MOVSB: one instruction per call for emulators, and the fast
- * path on CPUs with ERMS.  DF is clear in the kernel (the ABI and FMASK).
+ * REP string instructions (the fast path on CPUs with ERMS), by whole
+ * quadwords where everything is 8-byte aligned (pages, above all): an
+ * emulator without string shortcuts runs one iteration per element, so
+ * that is 8 times fewer.  DF is clear in the kernel (the ABI and FMASK).
  */
 void *memset(void *d, int c, size_t n)
 {
 	void *p = d;
-	asm volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
+	if (!(((u64)d | n) & 7)) {
+		u64 q = (u8)c * 0x0101010101010101UL, nq = n / 8;
+		asm volatile("rep stosq" : "+D"(p), "+c"(nq) : "a"(q) : "memory");
+	} else {
+		asm volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
+	}
 	return d;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
 	void *dp = d;
-	asm volatile("rep movsb" : "+D"(dp), "+S"(s), "+c"(n) : : "memory");
+	if (!(((u64)d | (u64)s | n) & 7)) {
+		size_t nq = n / 8;
+		asm volatile("rep movsq" : "+D"(dp), "+S"(s), "+c"(nq) : : "memory");
+	} else {
+		asm volatile("rep movsb" : "+D"(dp), "+S"(s), "+c"(n) : : "memory");
+	}
 	return d;
 }
 
