@@ -137,7 +137,7 @@ TEST(task_watchdog_stops_spinner, "task")
 	u64 before = frame_free_count();
 	if (!test_load(t, &p, "task", 0))
 		return;
-	p.timeout_ms = 300;
+	p.timeout_ms = 50;
 	enum uproc_state s = uproc_run(&p, TK_SPIN, 0);
 	CHECK_EQ(t, s, UPROC_TIMEOUT, "state of the spinning program");
 	uproc_destroy(&p);
