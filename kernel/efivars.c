@@ -106,7 +106,7 @@ static void efivars_report_previous(void)
 		diag("previous run: %s", sum);
 }
 
-void efivars_boot(bool writes)
+void efivars_boot(const char *no_writes)
 {
 	if (!efi_available())
 		return;
@@ -114,12 +114,12 @@ void efivars_boot(bool writes)
 	efivars_report_previous();
 	if (!efi_available())
 		return;
-	efivars_writing = writes;
-	if (writes)
+	efivars_writing = !no_writes;
+	if (efivars_writing)
 		diag("efi: run %lx: progress in %s, summary in %s (vendor GUID %s)",
 		     efivars_run_id, EFIVARS_PROGRESS, EFIVARS_SUMMARY, EFI_CETBED_GUID_TEXT);
 	else
-		diag("efi: efivars=off: run %lx is not recorded in UEFI variables",
+		diag("efi: %s: run %lx is not recorded in UEFI variables", no_writes,
 		     efivars_run_id);
 }
 
