@@ -130,8 +130,8 @@ void efivars_test_start(unsigned number, const char *name)
 	if (!efivars_writing || efivars_progress_failed)
 		return;
 	int n = snprintf(rec, sizeof(rec), "run=%lx test=%u %s", efivars_run_id, number, name);
-	int err = efi_var_set(EFIVARS_PROGRESS, rec, (size_t)n < sizeof(rec) ? (size_t)n
-									      : sizeof(rec) - 1);
+	int err = efi_var_set(EFIVARS_PROGRESS, rec,
+			      (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1);
 	if (err) {
 		/* Once is enough: the store is full or the firmware refuses. */
 		efivars_progress_failed = true;
