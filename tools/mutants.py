@@ -6,8 +6,8 @@ meant to catch that bug report `not ok`.
 usage: tools/mutants.py [--bochs3-root DIR] [NAME...]   (default: every mutant)
 
 Mutants of CET code run on Bochs (the harness's `bochs` platform, or
-bochs3-tigerlake for the XSAVES path), the rest on QEMU -kernel, which is
-faster.  Exit status 0 when every mutant is caught.
+bochs3-tigerlake for the XSAVES path), those of UEFI runtime calls on
+qemu-uefi, the rest on QEMU -kernel, which is faster.  Exit status 0 when every mutant is caught.
 """
 import os
 import re
@@ -152,6 +152,11 @@ MUTANTS = {
     "xsave-wrong-offset": ("include/cet.h", "#define CET_U_XSAVE_OFFSET 576", "#define CET_U_XSAVE_OFFSET 584",
                            ["shstk_xsaves_cet_u_roundtrip", "shstk_cet_state_is_per_program"],
                            "bochs3-tigerlake"),
+    # UEFI runtime services exist only on the qemu-uefi boot path.
+    "efi-loses-if": ("kernel/efi.c", '	if (rflags & X86_RFLAGS_IF)\n		asm volatile("sti" ::: "memory");',
+                     "	(void)rflags;", ["uefi_variable_roundtrip"], "qemu-uefi"),
+    "efi-size-not-returned": ("kernel/efi.c", "	if (!err || err == -E2BIG)\n		*len = size;", "",
+                              ["uefi_variable_roundtrip"], "qemu-uefi"),
 }
 
 
