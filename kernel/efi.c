@@ -240,10 +240,11 @@ static void efi_run(struct efi_call *c)
 
 	bool faulted = fault_catch_call(&fc, efi_call_body, c);
 
+	/* Whatever firmware changed in CR0 and CR4 comes back too. */
 	write_cr3(cr3);
 	if (read_cr0() != cr0)
 		write_cr0(cr0);
-	if (cr4 & X86_CR4_CET)
+	if (read_cr4() != cr4)
 		write_cr4(cr4);
 	if (has_cet)
 		wrmsr(MSR_IA32_S_CET, s_cet);
