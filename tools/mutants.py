@@ -157,6 +157,15 @@ MUTANTS = {
                      "	(void)rflags;", ["uefi_variable_roundtrip"], "qemu-uefi"),
     "efi-size-not-returned": ("kernel/efi.c", "	if (!err || err == -E2BIG)\n		*len = size;", "",
                               ["uefi_variable_roundtrip"], "qemu-uefi"),
+    # The call path itself, with a stand-in service: everywhere, CET on Bochs.
+    "efi-keeps-s-cet": ("kernel/efi.c", "		wrmsr(MSR_IA32_S_CET, 0);\n	}\n	if (cr4 & X86_CR4_CET)",
+                        "	}\n	if (cr4 & X86_CR4_CET)", ["uefi_call_convention_cet_off"], "bochs"),
+    "efi-keeps-cr4-cet": ("kernel/efi.c", "		write_cr4(cr4 & ~X86_CR4_CET);", "		(void)0;",
+                          ["uefi_call_convention_cet_off"], "bochs"),
+    "efi-args-swapped": ("kernel/efi_call.asm", "	mov r8, [r10 + 16]\n	mov r9, [r10 + 24]",
+                         "	mov r9, [r10 + 16]\n	mov r8, [r10 + 24]", ["uefi_call_convention_cet_off"]),
+    "efi-stack-misaligned": ("kernel/efi_call.asm", "	sub rsp, 48", "	sub rsp, 40",
+                             ["uefi_call_convention_cet_off"]),
 }
 
 
