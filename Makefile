@@ -34,10 +34,10 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -mcmodel=kernel \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fcf-protection=full -fno-strict-aliasing \
-	-fno-toplevel-reorder -Wall -Wextra -Werror -Wno-address-of-packed-member \
+	-fno-toplevel-reorder -fno-jump-tables -Wall -Wextra -Werror -Wno-address-of-packed-member \
 	-Iinclude -I$(B)/include -DCETBED_VERSION='"$(VERSION)"' -MMD -MP
 UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -static \
-	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=full -fno-jump-tables \
 	-fno-builtin -mno-red-zone -Wall -Wextra -Werror -Iinclude -I. -MMD -MP
 NASMFLAGS := -f elf64 -g -I$(B)/include/ -I./
 
@@ -46,8 +46,9 @@ KERNEL_C := $(filter-out kernel/asm-offsets.c,$(KERNEL_C))
 KERNEL_ASM := $(wildcard boot/*.asm kernel/*.asm cet/*.asm tests/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(KERNEL_ASM))
 
-USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/callchain.o
-USER_PROGS := selftest shstk task
+USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/ulib_ctx.o $(B)/user/callchain.o \
+	$(B)/user/string.o
+USER_PROGS := selftest shstk task sig ctx ibt notes_none notes_shstk notes_both
 USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
@@ -71,6 +72,12 @@ $(B)/%.o: %.c
 	$(call say,CC,$<)
 	$(Q)$(CC) $(KCFLAGS) -c -o $@ $<
 
+# Ring 3 uses the kernel's string functions, built with the user flags.
+$(B)/user/string.o: kernel/string.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(UCFLAGS) -c -o $@ $<
+
 $(B)/user/%.o: user/%.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
@@ -91,6 +98,17 @@ $(B)/user/%.elf: $(B)/user/%.o $(B)/user/%_probes.o $(USER_LIB) user/user.ld
 	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T user/user.ld -o $@ \
 		$(USER_LIB) $(B)/user/$*_probes.o $<
 	@# Embedded in the kernel: symbols stay (tests look labels up), debug info goes.
+	$(Q)objcopy --strip-debug $@
+
+# One program, three property notes: ld's -z shstk / -z ibt set the
+# GNU_PROPERTY_X86_FEATURE_1_AND bits whatever the inputs say.
+$(B)/user/notes_none.elf: NOTE_FLAGS :=
+$(B)/user/notes_shstk.elf: NOTE_FLAGS := -z shstk
+$(B)/user/notes_both.elf: NOTE_FLAGS := -z shstk -z ibt
+$(B)/user/notes_%.elf: $(B)/user/notes.o $(B)/user/notes_probes.o $(USER_LIB) user/user.ld
+	$(call say,LD,$@)
+	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack $(NOTE_FLAGS) \
+		-T user/user.ld -o $@ $(USER_LIB) $(B)/user/notes_probes.o $(B)/user/notes.o
 	$(Q)objcopy --strip-debug $@
 
 # The embedded programs are part of the kernel image.
@@ -139,9 +157,10 @@ host_src_qr-unit := tests/host/qr_unit.c kernel/qr.c kernel/qr_matrix.c
 host_src_qr-render := tests/host/qr_render.c kernel/qr.c kernel/qr_matrix.c
 host_src_summary-tool := tests/host/summary_tool.c kernel/summary.c kernel/sha256.c
 
-host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS))
+host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS)) $(B)/host/fb-unit
 	$(B)/host/kernel-unit
 	$(B)/host/qr-unit
+	$(B)/host/fb-unit $(B)/host
 	$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'
 
 .SECONDEXPANSION:
@@ -151,6 +170,14 @@ $(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h) Makefile
 	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \
 		$(host_src_$*)
 
+# The drawing code as the kernel has it; also writes font.ppm and verdict.ppm.
+FB_HOST_SRC := kernel/fb.c kernel/fb_font.c kernel/fbcon_grid.c kernel/fbcon_verdict.c
+$(B)/host/fb-unit: tests/host/fb_unit.c $(FB_HOST_SRC) $(wildcard include/*.h include/*/*.h)
+	@mkdir -p $(dir $@)
+	$(call say,HOSTCC,$@)
+	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \
+		tests/host/fb_unit.c $(FB_HOST_SRC)
+
 test:
 	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)) qr)
 	$(MAKE) all
@@ -158,6 +185,8 @@ test:
 	@# A spinning task is stopped by the watchdog, reported TIMEOUT, and the run goes on.
 	$(HARNESS) run qemu-kernel --name watchdog-demo --expect tests/expect/watchdog-demo.expect \
 		--cmdline 'tests=task_spin_forever,user_exit_status timeout=1'
+	@# The verdict screen's QR code, read back by zbarimg, is the run's summary.
+	$(PYTHON) tests/harness/qr_check.py
 	$(HARNESS) run-all $(PLATFORMS)
 	@# PCI and command-line UARTs carry the whole KTAP stream (QEMU, ~10 s).
 	$(PYTHON) tests/harness/uart_check.py qemu-bios qemu-uefi

@@ -8,6 +8,7 @@ MB1_MAGIC	equ 0x1badb002
 MB1_FLAGS	equ (1 << 0) | (1 << 1) | (1 << 16)	; page-align, memory info, load addresses below
 MB2_MAGIC	equ 0xe85250d6
 MB2_ARCH_I386	equ 0
+MB2_TAG_OPTIONAL equ 1
 COM1		equ 0x3f8
 
 extern __load_end_phys, __bss_end_phys, kernel_main
@@ -23,6 +24,13 @@ mb2_header:
 	dw 3, 0			; entry address tag
 	dd 12
 	dd boot_entry
+	; Framebuffer request, optional, no preferred size or depth.  Without it
+	; GRUB under UEFI hands over no console at all (there is no VGA text
+	; mode there); with it GRUB sets a GOP mode and passes tag 8.
+	align 8
+	dw 5, MB2_TAG_OPTIONAL	; framebuffer tag
+	dd 20
+	dd 0, 0, 0		; width, height, depth
 	align 8
 	dw 0, 0			; end tag
 	dd 8

@@ -51,6 +51,11 @@ void cet_init(void)
 	wrmsr(MSR_IA32_U_CET, 0);
 	wrmsr(MSR_IA32_PL3_SSP, 0);
 	wrmsr(MSR_IA32_S_CET, 0);
+	if (cpu.ibt) {
+		/* Every indirect branch target in the kernel starts with ENDBR64. */
+		wrmsr(MSR_IA32_S_CET, CET_ENDBR_EN);
+		diag("cet: kernel indirect branch tracking on (IA32_S_CET.ENDBR_EN)");
+	}
 
 	if (cpu.xsaves && cpu.xss_cet_u && cpu.xsave) {
 		write_cr4(read_cr4() | X86_CR4_OSXSAVE);

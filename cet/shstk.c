@@ -8,9 +8,12 @@
 #include "cet.h"
 #include "errno.h"
 #include "fault.h"
+#include "kernel/cpu.h"
 #include "kernel/task.h"
 #include "lib.h"
 #include "mm/layout.h"
+#include "mm/mm.h"
+#include "mm/pt.h"
 #include "mm/umem.h"
 #include "mm/usercopy.h"
 #include "shstk.h"
@@ -20,7 +23,8 @@
 #include "x86/msr.h"
 #include "x86/paging.h"
 
-#define SHSTK_FEATURES (SHSTK_FEAT_SHSTK | SHSTK_FEAT_WRSS)
+#define SHSTK_FEATURES (SHSTK_FEAT_SHSTK | SHSTK_FEAT_WRSS | SHSTK_FEAT_IBT | SHSTK_FEAT_NOTRACK)
+#define IBT_FEATURES (SHSTK_FEAT_IBT | SHSTK_FEAT_NOTRACK)
 
 struct wruss_args {
 	u64 addr, value;
@@ -65,6 +69,16 @@ static long shstk_enable(struct task *p, u64 features)
 		u_cet |= CET_WR_SHSTK_EN;
 		p->shstk_features |= SHSTK_FEAT_WRSS;
 	}
+	if (features & SHSTK_FEAT_IBT) {
+		u_cet |= CET_ENDBR_EN;
+		p->shstk_features |= SHSTK_FEAT_IBT;
+	}
+	if (features & SHSTK_FEAT_NOTRACK) {
+		if (!(p->shstk_features & SHSTK_FEAT_IBT))
+			return -EINVAL;
+		u_cet |= CET_NO_TRACK_EN;
+		p->shstk_features |= SHSTK_FEAT_NOTRACK;
+	}
 	wrmsr(MSR_IA32_U_CET, u_cet);
 	return 0;
 }
@@ -73,6 +87,14 @@ static long shstk_disable(struct task *p, u64 features)
 {
 	u64 u_cet = rdmsr(MSR_IA32_U_CET);
 
+	if (features & (SHSTK_FEAT_IBT | SHSTK_FEAT_NOTRACK)) {
+		u_cet &= ~CET_NO_TRACK_EN;
+		p->shstk_features &= ~SHSTK_FEAT_NOTRACK;
+	}
+	if (features & SHSTK_FEAT_IBT) {
+		u_cet &= ~(CET_ENDBR_EN | CET_TRACKER | CET_SUPPRESS);
+		p->shstk_features &= ~SHSTK_FEAT_IBT;
+	}
 	if (features & (SHSTK_FEAT_WRSS | SHSTK_FEAT_SHSTK)) {
 		u_cet &= ~CET_WR_SHSTK_EN;
 		p->shstk_features &= ~SHSTK_FEAT_WRSS;
@@ -88,14 +110,76 @@ static long shstk_disable(struct task *p, u64 features)
 	return 0;
 }
 
+unsigned shstk_apply_elf(struct task *t, unsigned wanted)
+{
+	u64 u_cet = 0, ssp = 0;
+	unsigned done = 0;
+
+	if ((wanted & SHSTK_FEAT_SHSTK) && cet_shstk_available()) {
+		long addr = umem_reserve(t->mm, 0, SHSTK_DEFAULT_SIZE);
+		if (addr >= 0 && !umem_map_shstk(t->mm, addr, SHSTK_DEFAULT_SIZE)) {
+			t->shstk_base = addr;
+			t->shstk_size = SHSTK_DEFAULT_SIZE;
+			ssp = addr + SHSTK_DEFAULT_SIZE;
+			u_cet |= CET_SH_STK_EN;
+			done |= SHSTK_FEAT_SHSTK;
+		}
+	}
+	if ((wanted & SHSTK_FEAT_IBT) && cpu.ibt) {
+		u_cet |= CET_ENDBR_EN;
+		done |= SHSTK_FEAT_IBT;
+	}
+	if (done) {
+		t->shstk_features |= done;
+		cet_task_set(&t->cet, u_cet, ssp);
+	}
+	return done;
+}
+
+/* One bit per 4 KiB page of the address space, byte at base + (address >> 15). */
+static long legacy_bitmap_mark(struct task *p, u64 addr)
+{
+	u64 u_cet = rdmsr(MSR_IA32_U_CET) & 0xfff & ~CET_LEG_IW_EN;
+
+	if (!cpu.ibt)
+		return -EOPNOTSUPP;
+	if (!(p->shstk_features & SHSTK_FEAT_IBT))
+		return -EINVAL;
+	if (!addr) {
+		wrmsr(MSR_IA32_U_CET, u_cet);
+		return 0;
+	}
+	if (!user_range_ok(addr, 1))
+		return -EINVAL;
+	u64 byte = LEGACY_BITMAP_BASE + ((addr & 0xffffffffffffUL) >> 15);
+	u64 page = ALIGN_DOWN(byte, PAGE_SIZE);
+	int level;
+	u64 *e = pt_walk(p->mm->pml4, page, &level);
+	if (!e) {
+		/* A supervisor page (U=0) in the program's space: it cannot write it. */
+		if (umem_map(p->mm, page, PAGE_SIZE, PTE_W | mm_nx()))
+			return -ENOMEM;
+		e = pt_walk(p->mm->pml4, page, &level);
+	}
+	u8 *bits = phys_to_virt(pte_addr(*e) + (byte & (PAGE_SIZE - 1)));
+	*bits |= 1U << ((addr >> 12) & 7);
+	wrmsr(MSR_IA32_U_CET, u_cet | LEGACY_BITMAP_BASE | CET_LEG_IW_EN);
+	return 0;
+}
+
 long sys_shstk_ctl(u64 op, u64 features)
 {
 	struct task *p = current;
 
-	if (!cet_shstk_available())
-		return -EOPNOTSUPP;
+	if (op == SHSTK_OP_LEGACY_BITMAP)
+		return legacy_bitmap_mark(p, features);
 	if (features & ~(u64)SHSTK_FEATURES)
 		return -EINVAL;
+	/* Each feature needs its own CPUID bit: AMD has shadow stacks, no IBT. */
+	if (((features & ~IBT_FEATURES) || op == SHSTK_OP_STATUS) && !cet_shstk_available())
+		return -EOPNOTSUPP;
+	if ((features & IBT_FEATURES) && !cpu.ibt)
+		return -EOPNOTSUPP;
 	switch (op) {
 	case SHSTK_OP_ENABLE:
 		if (features & p->shstk_locked)

@@ -19,8 +19,6 @@ void console_add_sink(const struct console_sink *sink);
  */
 bool console_add_sink_replay(const struct console_sink *sink);
 void console_flush(void);
-/* Optional tap on all output, used by tests that check what was printed. */
-void console_set_tap(void (*tap)(const char *s, size_t n));
 
 void serial_init(void);
 extern const struct console_sink serial_sink;

@@ -52,4 +52,9 @@ int elf_load(const struct elf_image *img, u64 *pml4, char *err, size_t errsize);
 /* A symbol's value from .symtab, 0 if absent. */
 u64 elf_symbol(const struct elf_image *img, const char *name);
 
+/* GNU_PROPERTY_X86_FEATURE_1_AND bits of .note.gnu.property (0 without one). */
+#define ELF_X86_FEATURE_IBT (1U << 0)
+#define ELF_X86_FEATURE_SHSTK (1U << 1)
+u32 elf_x86_features(const struct elf_image *img);
+
 #endif

@@ -79,6 +79,21 @@ struct mb2_tag_module {
 	char cmdline[];
 } __packed;
 
+/* Tag 8: the framebuffer the loader set up; color fields follow for RGB. */
+struct mb2_tag_framebuffer {
+	u32 type, size;
+	u64 addr;
+	u32 pitch, width, height;
+	u8 bpp, fb_type;
+	u16 reserved;
+	/* fb_type MB2_FB_RGB: position and size of each color field, in bits */
+	u8 red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+} __packed;
+
+#define MB2_FB_INDEXED 0
+#define MB2_FB_RGB 1
+#define MB2_FB_EGA_TEXT 2
+
 /* Multiboot / E820 memory types. */
 #define MMAP_AVAILABLE 1
 #define MMAP_ACPI_RECLAIM 3

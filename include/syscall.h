@@ -21,7 +21,69 @@
 #define SYS_YIELD 12	/* () */
 #define SYS_GETTID 13	/* () */
 #define SYS_TASK_STATS 14 /* (TASK_STAT_*): a counter, for tests */
-#define NR_SYSCALLS 15
+#define SYS_SIGACTION 15  /* (signo, handler, restorer, SA_*): handler 0 restores the default */
+#define SYS_SIGRETURN 16  /* (): only from the restorer, with the frame left by delivery */
+#define SYS_SIGALTSTACK 17 /* (stack, stack_size, shstk, shstk_size): 0 sizes disable */
+#define SYS_KILL 18	  /* (task id, signo): a task of the same program, or 0 for self */
+#define SYS_ALARM 19	  /* (ms): SIG_ALRM to the caller after ms of platform time */
+#define NR_SYSCALLS 20
+
+/*
+ * Signals.  Faults become signals: #UD SIG_ILL, #PF and #GP SIG_SEGV, #CP
+ * SIG_CP.  Without a handler a fault ends the task as before; an
+ * asynchronous signal without one is ignored.  A signal is blocked while
+ * its own handler runs.
+ *
+ * Delivery: rip = handler, rdi = signo, rsi = struct siginfo *, rdx =
+ * struct sigcontext * (the interrupted registers; the handler may change
+ * them), and [rsp] = the restorer, which must make SYS_SIGRETURN.
+ *
+ * Shadow stack (when the task has it on), with P the SSP to restore:
+ *   P - 8:  restore token P | 1, written with WRUSS
+ *   then, on the same stack (or on the alternate shadow stack, see below):
+ *           marker P | (1 << 63): non-canonical, so never usable as a return
+ *           address; it names the token
+ *           the restorer's address, so the handler's RET matches
+ * SYS_SIGRETURN finds the marker at SSP, checks that it names a restore
+ * token on a shadow-stack page matching the saved context, erases both with
+ * WRUSS (a frame works once), and sets SSP = P.  Anything else ends the task
+ * with the reason in the log.
+ *
+ * Alternate stacks: SYS_SIGALTSTACK registers a normal stack and, on its
+ * own, an alternate shadow stack (a range from SYS_MAP_SHADOW_STACK).  A
+ * handler installed with SA_ONSTACK runs on them unless the task already
+ * is; the token stays on the interrupted shadow stack, the marker and the
+ * restorer go to the top of the alternate one.
+ */
+#define SIG_USR1 1
+#define SIG_USR2 2
+#define SIG_ALRM 3
+#define SIG_ILL 4
+#define SIG_SEGV 5
+#define SIG_CP 6
+#define NSIG 8
+
+#define SA_ONSTACK 1
+#define SIG_FRAME_MARKER (1UL << 63)
+
+struct siginfo {
+	unsigned long signo, vector, error_code, rip, ssp, cr2;
+};
+
+struct sigcontext {
+	unsigned long r15, r14, r13, r12, r11, r10, r9, r8;
+	unsigned long rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	unsigned long rip, rsp, rflags;
+	unsigned long ssp;  /* the SSP to restore (P); informational */
+	unsigned long mask; /* blocked signals to restore */
+};
+
+/* The normal-stack frame, at the handler's rsp. */
+struct sigframe {
+	unsigned long restorer;
+	struct siginfo info;
+	struct sigcontext ctx;
+};
 
 #define TASK_STAT_COW_FAULTS 0	     /* copy-on-write faults of this task */
 #define TASK_STAT_COW_FAULTS_SHSTK 1 /* ... on shadow-stack pages */
@@ -53,8 +115,18 @@ struct wait_status {
 #define SHSTK_OP_DISABLE 2
 #define SHSTK_OP_LOCK 3
 #define SHSTK_OP_STATUS 4
+/*
+ * (op, addr): marks the 4 KiB page holding addr as legacy code, exempt from
+ * ENDBR64 (addr 0 turns the bitmap off).  The CPU reads the bitmap as an
+ * implicit supervisor access, so it lives in supervisor pages the kernel
+ * keeps at LEGACY_BITMAP_BASE of the program's address space.
+ */
+#define SHSTK_OP_LEGACY_BITMAP 5
+#define LEGACY_BITMAP_BASE 0x00007e0000000000UL
 #define SHSTK_FEAT_SHSTK (1U << 0)
 #define SHSTK_FEAT_WRSS (1U << 1)
+#define SHSTK_FEAT_IBT (1U << 2)     /* U_CET.ENDBR_EN; CPUs with IBT only */
+#define SHSTK_FEAT_NOTRACK (1U << 3) /* U_CET.NO_TRACK_EN; needs IBT */
 #define SHSTK_DEFAULT_SIZE (8 * 4096)
 
 /*

@@ -92,6 +92,14 @@ bool expect_exit(struct test_case_run *t, struct uproc *p, u64 arg0, u64 arg1, l
 bool run_user_expect_exit(struct test_case_run *t, struct uproc *p, const char *prog, u64 arg0,
 			  u64 arg1, long code);
 
+/* SKIPs with the CPUID reason unless the CPU has shadow stacks. */
+bool test_need_shstk(struct test_case_run *t);
+/* Loads a user program with crt0 start flags (UPROC_START_*); ERROR if it cannot. */
+bool test_load(struct test_case_run *t, struct uproc *p, const char *prog, u64 start);
+/* Loads prog, runs case `which`, expects exit status `code`, unloads. */
+bool test_run_exit(struct test_case_run *t, const char *prog, u64 which, u64 arg, u64 start,
+		   long code);
+
 /* The runner. */
 struct cmdline;
 void tests_run(const struct cmdline *cl, unsigned boot_errors);

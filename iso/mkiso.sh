@@ -112,15 +112,20 @@ cp -- "$kernel" "$root/boot/kernel.elf"
 # whole CD (ISO 9660) under El Torito, so the kernel goes into both.
 # Lines after "boot" run only when it failed: GRUB's error stays readable
 # for 10 s, then the machine powers off instead of waiting at a prompt.
-boot_lines=("multiboot2 /boot/kernel.elf$grub_args" boot)
+load_line="multiboot2 /boot/kernel.elf$grub_args"
 fail_lines=('sleep 10' halt)
-printf '%s\n' "${boot_lines[@]}" "${fail_lines[@]}" >"$tmp/efi.cfg"
+printf '%s\n' "$load_line" boot "${fail_lines[@]}" >"$tmp/efi.cfg"
 # BIOS GRUB writes only to the screen unless told otherwise; the "dumb"
 # terminal type keeps escape sequences out of the serial log.
+# The kernel asks for a framebuffer (UEFI has no text mode), and the
+# multiboot2 command turns that into gfxpayload=auto. Under BIOS, setting
+# gfxpayload=text after it keeps VGA text mode instead of a VBE mode, which
+# the Bochs terminal display cannot show and which costs emulated time.
 printf '%s\n' 'insmod serial' 'insmod terminal' \
 	'serial --unit=0 --speed=115200' 'terminfo serial dumb' \
 	'terminal_output --append serial' 'insmod multiboot2' \
-	"${boot_lines[@]}" 'insmod sleep' 'insmod halt' "${fail_lines[@]}" \
+	"$load_line" 'set gfxpayload=text' boot \
+	'insmod sleep' 'insmod halt' "${fail_lines[@]}" \
 	>"$tmp/bios.cfg"
 
 # The BIOS core is LZMA-compressed and GRUB's real-mode decoder costs ~180

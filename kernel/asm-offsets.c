@@ -11,6 +11,7 @@
 #include "x86/trap.h"
 #include "kernel/ctx.h"
 #include "syscall.h"
+#include "user/ctx.h"
 #include "user/shstk.h"
 
 #define DEFINE(sym, val) asm volatile("\n.ascii \"->" #sym " %0\"" ::"i"((long)(val)))
@@ -24,9 +25,12 @@ void asm_offsets(void)
 	DEFINE(PHYS_MAP_BASE, PHYS_MAP_BASE);
 	DEFINE(SYS_EXIT, SYS_EXIT);
 	DEFINE(SYS_SHSTK_CTL, SYS_SHSTK_CTL);
+	DEFINE(SYS_SIGRETURN, SYS_SIGRETURN);
 	DEFINE(SHSTK_OP_ENABLE, SHSTK_OP_ENABLE);
 	DEFINE(SHSTK_FEAT_SHSTK, SHSTK_FEAT_SHSTK);
 	DEFINE(SHSTK_FEAT_WRSS, SHSTK_FEAT_WRSS);
+	DEFINE(SHSTK_FEAT_IBT, SHSTK_FEAT_IBT);
+	DEFINE(SHSTK_FEAT_NOTRACK, SHSTK_FEAT_NOTRACK);
 	DEFINE(START_FAILED_EXIT, START_FAILED_EXIT);
 	DEFINE(USER_CS32, USER_CS32);
 	DEFINE(SH_EXIT_SMASH_WORKED, SH_EXIT_SMASH_WORKED);
@@ -68,10 +72,25 @@ void asm_offsets(void)
 	OFFSET(KCTX_R15, struct kctx, r15);
 	OFFSET(KCTX_RSP, struct kctx, rsp);
 	OFFSET(KCTX_RFLAGS, struct kctx, rflags);
-	OFFSET(UE_RIP, struct user_entry, rip);
-	OFFSET(UE_RSP, struct user_entry, rsp);
-	OFFSET(UE_RFLAGS, struct user_entry, rflags);
-	OFFSET(UE_RDI, struct user_entry, rdi);
-	OFFSET(UE_RSI, struct user_entry, rsi);
-	OFFSET(UE_RDX, struct user_entry, rdx);
+	OFFSET(KCTX_SSP, struct kctx, ssp);
+	DEFINE(CTX_EXIT_FN_RETURNED, CTX_EXIT_FN_RETURNED);
+	DEFINE(CTX_EXIT_STALE_RETURNED, CTX_EXIT_STALE_RETURNED);
+	OFFSET(JB_RBX, struct jmp_regs, rbx);
+	OFFSET(JB_RBP, struct jmp_regs, rbp);
+	OFFSET(JB_R12, struct jmp_regs, r12);
+	OFFSET(JB_R13, struct jmp_regs, r13);
+	OFFSET(JB_R14, struct jmp_regs, r14);
+	OFFSET(JB_R15, struct jmp_regs, r15);
+	OFFSET(JB_RSP, struct jmp_regs, rsp);
+	OFFSET(JB_RIP, struct jmp_regs, rip);
+	OFFSET(JB_SSP, struct jmp_regs, ssp);
+	OFFSET(CTX_RBX, struct ctx, rbx);
+	OFFSET(CTX_RBP, struct ctx, rbp);
+	OFFSET(CTX_R12, struct ctx, r12);
+	OFFSET(CTX_R13, struct ctx, r13);
+	OFFSET(CTX_R14, struct ctx, r14);
+	OFFSET(CTX_R15, struct ctx, r15);
+	OFFSET(CTX_RSP, struct ctx, rsp);
+	OFFSET(CTX_RIP, struct ctx, rip);
+	OFFSET(CTX_TOKEN, struct ctx, token);
 }

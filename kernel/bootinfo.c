@@ -1,7 +1,7 @@
 /*
  * Multiboot 1 and 2 information: command line, loader name, memory map (the
- * EFI map preferred over the BIOS-style map), ACPI RSDP.  Malformed input is
- * reported and, where it leaves no memory map, refused.
+ * EFI map preferred over the BIOS-style map), ACPI RSDP, framebuffer.
+ * Malformed input is reported and, where it leaves no memory map, refused.
  */
 #include "kernel/bootinfo.h"
 #include "kernel/efi.h"
@@ -84,6 +84,51 @@ static void parse_efi_mmap(const struct mb2_tag_efi_mmap *t)
 	}
 }
 
+/*
+ * Only a direct-RGB framebuffer is drawn on; the other types (indexed, EGA
+ * text) are recorded so that fbcon's one diagnostic can say why it is absent.
+ */
+static void parse_mb2_fb(const struct mb2_tag_framebuffer *t)
+{
+	struct bootinfo_fb *fb = &boot.fb;
+
+	if (t->size < offsetof(struct mb2_tag_framebuffer, red_pos)) {
+		diag("ERROR: boot: multiboot2 framebuffer tag size %u is too small", t->size);
+		return;
+	}
+	fb->addr = t->addr;
+	fb->pitch = t->pitch;
+	fb->width = t->width;
+	fb->height = t->height;
+	fb->bpp = t->bpp;
+	switch (t->fb_type) {
+	case MB2_FB_RGB:
+		if (t->size < sizeof(*t)) {
+			diag("ERROR: boot: multiboot2 RGB framebuffer tag size %u has no color "
+			     "fields",
+			     t->size);
+			return;
+		}
+		fb->type = BOOT_FB_RGB;
+		fb->red_pos = t->red_pos;
+		fb->red_size = t->red_size;
+		fb->green_pos = t->green_pos;
+		fb->green_size = t->green_size;
+		fb->blue_pos = t->blue_pos;
+		fb->blue_size = t->blue_size;
+		break;
+	case MB2_FB_INDEXED:
+		fb->type = BOOT_FB_INDEXED;
+		break;
+	case MB2_FB_EGA_TEXT:
+		fb->type = BOOT_FB_EGA_TEXT;
+		break;
+	default:
+		fb->type = BOOT_FB_UNKNOWN;
+		break;
+	}
+}
+
 static bool parse_mb2(u64 info)
 {
 	const u8 *base = phys_to_virt(info);
@@ -133,6 +178,9 @@ static bool parse_mb2(u64 info)
 			break;
 		case MB2_TAG_EFI64:
 			boot.efi_systab = *(const u64 *)payload;
+			break;
+		case MB2_TAG_FRAMEBUFFER:
+			parse_mb2_fb((const void *)t);
 			break;
 		}
 		off += ALIGN_UP(t->size, 8);
@@ -216,6 +264,10 @@ bool bootinfo_parse(u32 magic, u32 info_phys)
 	memmap_add(&boot.mem, (u64)__kernel_phys_start,
 		   (u64)__bss_end_phys - (u64)__kernel_phys_start, MEM_RESERVED);
 	memmap_add(&boot.mem, boot.info_phys, boot.info_size, MEM_RESERVED);
+	/* Some firmware carves the framebuffer out of RAM: never hand it out. */
+	if (boot.fb.type == BOOT_FB_RGB)
+		memmap_add(&boot.mem, boot.fb.addr, (u64)boot.fb.pitch * boot.fb.height,
+			   MEM_RESERVED);
 	memmap_finish(&boot.mem);
 	if (!boot.mem.nr_usable) {
 		diag("ERROR: boot: the %s memory map has no usable memory", boot.mmap_source);

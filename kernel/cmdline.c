@@ -41,6 +41,36 @@ static void add_pattern(struct cmdline *c, char *p)
 		c->nr_dropped++;
 }
 
+static void add_word(const char **list, unsigned *nr, struct cmdline *c, char *w)
+{
+	if (*nr < CMDLINE_MAX_UNKNOWN)
+		list[(*nr)++] = w;
+	else
+		c->nr_dropped++;
+}
+
+/* "off", or decimal seconds up to CMDLINE_SCREEN_MAX ("0" is off too). */
+static bool parse_screen(const char *v, unsigned *seconds)
+{
+	unsigned n = 0;
+
+	if (!strcmp(v, "off")) {
+		*seconds = 0;
+		return true;
+	}
+	if (!*v)
+		return false;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9')
+			return false;
+		n = n * 10 + (unsigned)(*v - '0');
+		if (n > CMDLINE_SCREEN_MAX)
+			return false;
+	}
+	*seconds = n;
+	return true;
+}
+
 /* Decimal, or hex after "0x"; the end of the digits goes to *end. */
 static bool parse_number(const char *s, u64 *v, const char **end)
 {
@@ -113,30 +143,31 @@ static void parse_word(struct cmdline *c, char *w)
 		for (; *d >= '0' && *d <= '9' && v < 100000; d++)
 			v = v * 10 + (unsigned)(*d - '0');
 		if (*d || d == w + 8 || !v)
-			c->bad_value = w;
+			add_word(c->invalid, &c->nr_invalid, c, w);
 		else
 			c->timeout_s = v;
 	} else if (!strcmp(w, "list")) {
 		c->list = true;
+	} else if (!strncmp(w, "screen=", 7)) {
+		if (!parse_screen(w + 7, &c->screen_seconds))
+			add_word(c->invalid, &c->nr_invalid, c, w);
 	} else if (!strncmp(w, "efivars=", 8)) {
 		if (!strcmp(w + 8, "off"))
 			c->efivars_off = true;
 		else if (!strcmp(w + 8, "on"))
 			c->efivars_off = false;
 		else
-			c->bad_value = w;
+			add_word(c->invalid, &c->nr_invalid, c, w);
 	} else if (!strncmp(w, "uart=", 5)) {
 		struct cmdline_uart u;
 		if (!parse_uart(w + 5, &u))
-			c->bad_value = w;
+			add_word(c->invalid, &c->nr_invalid, c, w);
 		else if (c->nr_uarts < CMDLINE_MAX_UARTS)
 			c->uarts[c->nr_uarts++] = u;
 		else
 			c->nr_dropped++;
-	} else if (c->nr_unknown < CMDLINE_MAX_UNKNOWN) {
-		c->unknown[c->nr_unknown++] = w;
 	} else {
-		c->nr_dropped++;
+		add_word(c->unknown, &c->nr_unknown, c, w);
 	}
 }
 

@@ -12,7 +12,6 @@
 
 static const struct console_sink *sinks[MAX_SINKS];
 static unsigned nr_sinks;
-static void (*console_tap)(const char *s, size_t n);
 static char early_log[EARLY_LOG];
 static size_t early_len, early_lost;
 
@@ -33,11 +32,6 @@ bool console_add_sink_replay(const struct console_sink *sink)
 	return true;
 }
 
-void console_set_tap(void (*tap)(const char *s, size_t n))
-{
-	console_tap = tap;
-}
-
 void console_write(const char *s, size_t n)
 {
 	size_t keep = n < EARLY_LOG - early_len ? n : EARLY_LOG - early_len;
@@ -47,8 +41,6 @@ void console_write(const char *s, size_t n)
 	summary_hash_update(s, n);
 	for (unsigned i = 0; i < nr_sinks; i++)
 		sinks[i]->write(s, n);
-	if (console_tap)
-		console_tap(s, n);
 }
 
 void console_flush(void)

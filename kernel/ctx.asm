@@ -1,5 +1,7 @@
 ; Saved kernel contexts (include/kernel/ctx.h): arm a context, call a
-; function or enter ring 3, and resume the armed context from anywhere.
+; function, and resume the armed context from anywhere below it.  With
+; supervisor shadow stacks on, the shadow stack is unwound with INCSSP to
+; where it was when the context was armed.
 
 %include "asm-offsets.inc"
 
@@ -16,6 +18,9 @@ section .text
 	pushfq
 	pop rax
 	mov [rdi + KCTX_RFLAGS], rax
+	xor eax, eax
+	rdsspq rax			; stays 0 without shadow stacks
+	mov [rdi + KCTX_SSP], rax	; points at our return address's entry
 %endmacro
 
 ; long kctx_call(struct kctx *ctx, void (*fn)(void *), void *arg)
@@ -31,38 +36,29 @@ kctx_call:
 	xor eax, eax
 	ret
 
-; long kctx_enter_user(struct kctx *ctx, const struct user_entry *e)
-global kctx_enter_user
-kctx_enter_user:
-	endbr64
-	SAVE_CTX
-	push USER_DS
-	push qword [rsi + UE_RSP]
-	push qword [rsi + UE_RFLAGS]
-	push USER_CS
-	push qword [rsi + UE_RIP]
-	mov rdi, [rsi + UE_RDI]
-	mov rdx, [rsi + UE_RDX]
-	mov rsi, [rsi + UE_RSI]
-	; Nothing of the kernel's registers may leak into ring 3.
-	xor eax, eax
-	xor ebx, ebx
-	xor ecx, ecx
-	xor ebp, ebp
-	xor r8d, r8d
-	xor r9d, r9d
-	xor r10d, r10d
-	xor r11d, r11d
-	xor r12d, r12d
-	xor r13d, r13d
-	xor r14d, r14d
-	xor r15d, r15d
-	iretq
-
 ; void kctx_resume(const struct kctx *ctx, long value)
 global kctx_resume
 kctx_resume:
 	endbr64
+	mov rcx, [rdi + KCTX_SSP]
+	test rcx, rcx
+	jz .restore
+	; Pop every shadow-stack entry pushed since the context was armed,
+	; at most 255 per INCSSP.
+	xor eax, eax
+	rdsspq rax
+	sub rcx, rax
+	shr rcx, 3
+.unwind:
+	test rcx, rcx
+	jz .restore
+	mov eax, 255
+	cmp rcx, rax
+	cmovb eax, ecx
+	sub rcx, rax
+	incsspq rax
+	jmp .unwind
+.restore:
 	mov rbx, [rdi + KCTX_RBX]
 	mov rbp, [rdi + KCTX_RBP]
 	mov r12, [rdi + KCTX_R12]
@@ -75,12 +71,26 @@ kctx_resume:
 	mov rax, rsi
 	ret
 
-; void stack_switch_call(u64 top, void (*fn)(void *), void *arg): never returns.
+; void stack_switch_call(u64 top, void (*fn)(void *), void *arg): never
+; returns.  With supervisor shadow stacks armed (kshstk_pending), turns
+; them on here, in a frame nothing returns from: SETSSBSY takes the
+; shadow stack whose token IA32_PL0_SSP names.
+extern kshstk_pending
 global stack_switch_call
 stack_switch_call:
 	endbr64
 	mov rsp, rdi
 	xor ebp, ebp
-	mov rdi, rdx
-	call rsi
+	mov r8, rsi
+	mov r9, rdx
+	cmp byte [rel kshstk_pending], 0
+	je .call
+	mov ecx, MSR_IA32_S_CET
+	rdmsr
+	or eax, CET_SH_STK_EN
+	wrmsr
+	setssbsy
+.call:
+	mov rdi, r9
+	call r8
 	ud2

@@ -106,3 +106,56 @@ u64 elf_symbol(const struct elf_image *img, const char *name)
 	}
 	return 0;
 }
+
+#define NT_GNU_PROPERTY_TYPE_0 5
+#define GNU_PROPERTY_X86_FEATURE_1_AND 0xc0000002U
+
+static const Elf64_Shdr *section_named(const struct elf_image *img, const char *name)
+{
+	const Elf64_Ehdr *eh = ehdr(img);
+
+	if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shstrndx >= eh->e_shnum ||
+	    !in_image(img, eh->e_shoff, (u64)eh->e_shnum * sizeof(Elf64_Shdr)))
+		return NULL;
+	const Elf64_Shdr *sh = (const void *)(img->data + eh->e_shoff);
+	const Elf64_Shdr *str = &sh[eh->e_shstrndx];
+	if (!in_image(img, str->sh_offset, str->sh_size))
+		return NULL;
+	const char *names = (const char *)img->data + str->sh_offset;
+	size_t len = strlen(name) + 1;
+	for (unsigned i = 0; i < eh->e_shnum; i++)
+		if (sh[i].sh_name + len <= str->sh_size && !memcmp(names + sh[i].sh_name, name, len))
+			return in_image(img, sh[i].sh_offset, sh[i].sh_size) ? &sh[i] : NULL;
+	return NULL;
+}
+
+u32 elf_x86_features(const struct elf_image *img)
+{
+	const Elf64_Shdr *sh = section_named(img, ".note.gnu.property");
+	u32 features = 0;
+
+	if (!sh)
+		return 0;
+	const u8 *p = img->data + sh->sh_offset, *end = p + sh->sh_size;
+	while (p + 12 <= end) {
+		u32 namesz = ((const u32 *)p)[0], descsz = ((const u32 *)p)[1];
+		u32 type = ((const u32 *)p)[2];
+		/* The name is padded to 4 bytes; 12 + 4 keeps the descriptor 8-aligned. */
+		const u8 *name = p + 12, *desc = name + ALIGN_UP(namesz, 4);
+		if (desc + descsz > end || desc < name)
+			break;
+		if (type == NT_GNU_PROPERTY_TYPE_0 && namesz == 4 && !memcmp(name, "GNU", 4)) {
+			/* Properties: type, size, data padded to 8 bytes. */
+			for (const u8 *q = desc; q + 8 <= desc + descsz;) {
+				u32 pr_type = ((const u32 *)q)[0], pr_size = ((const u32 *)q)[1];
+				if (q + 8 + pr_size > desc + descsz)
+					break;
+				if (pr_type == GNU_PROPERTY_X86_FEATURE_1_AND && pr_size >= 4)
+					features |= *(const u32 *)(q + 8);
+				q += 8 + ALIGN_UP(pr_size, 8);
+			}
+		}
+		p = desc + ALIGN_UP(descsz, 8);
+	}
+	return features;
+}

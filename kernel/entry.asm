@@ -4,8 +4,8 @@
 
 %include "asm-offsets.inc"
 
-extern trap_handler, syscall_dispatch
-global idt_stub_table, syscall_entry, syscall_kernel_rsp, trap_return
+extern trap_handler, syscall_dispatch, kshstk_on, kshstk_token_cur
+global idt_stub_table, syscall_entry, syscall_kernel_rsp, trap_return, trap_iretq
 
 SYSCALL_VECTOR equ 256
 
@@ -75,6 +75,7 @@ trap_common:
 trap_return:
 	POP_GPRS
 	add rsp, 16			; vector, error code
+trap_iretq:
 	iretq
 
 ; SYSCALL: rcx = user rip, r11 = user rflags; interrupts are off (FMASK).
@@ -85,6 +86,12 @@ syscall_entry:
 	endbr64
 	mov [rel syscall_user_rsp], rsp
 	mov rsp, [rel syscall_kernel_rsp]
+	; SYSCALL does not switch shadow stacks: take this task's token
+	; (IA32_PL0_SSP) with SETSSBSY before the first CALL.
+	cmp byte [rel kshstk_on], 0
+	je .shadow_ready
+	setssbsy
+.shadow_ready:
 	push USER_DS
 	push qword [rel syscall_user_rsp]
 	push r11
@@ -99,6 +106,14 @@ syscall_entry:
 	jnz trap_return			; the C side asked for the IRETQ path
 	POP_GPRS
 	add rsp, 16
+	; SYSRET does not free the supervisor token (IRETQ does): CLRSSBSY.
+	cmp byte [rel kshstk_on], 0
+	je .token_free
+	push rax
+	mov rax, [rel kshstk_token_cur]
+	clrssbsy [rax]
+	pop rax
+.token_free:
 	; SYSRET path: the frame's rip and rflags, checked canonical by C.
 	mov rcx, [rsp]
 	mov r11, [rsp + 16]

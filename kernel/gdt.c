@@ -2,7 +2,9 @@
 #include "kernel/cpu.h"
 #include "lib.h"
 #include "mm/kstack.h"
+#include "x86/msr.h"
 #include "x86/segment.h"
+#include "x86/cpu.h"
 
 struct tss {
 	u32 reserved0;
@@ -62,6 +64,28 @@ void gdt_init(void)
 void tss_set_rsp0(u64 rsp0)
 {
 	tss.rsp[0] = rsp0;
+}
+
+u64 ist_ssp_table[8] __aligned(8);
+
+void kshstk_setup_ist(void)
+{
+	/* Entry i is the token address for IST i; entry 0 is unused. */
+	unsigned ists[] = { IST_DF, IST_NMI, IST_MC };
+	for (unsigned i = 0; i < ARRAY_SIZE(ists); i++) {
+		u64 top = kshstk_alloc();
+		if (!top)
+			panic("no memory for the IST shadow stacks");
+		ist_ssp_table[ists[i]] = top - 8;
+	}
+	wrmsr(MSR_IA32_INTERRUPT_SSP_TABLE_ADDR, (u64)ist_ssp_table);
+}
+
+u64 kshstk_ssp(void)
+{
+	u64 ssp = 0;
+	asm volatile("rdsspq %0" : "+r"(ssp));
+	return ssp;
 }
 
 void tss_init_ist(void)

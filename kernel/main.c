@@ -7,11 +7,14 @@
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
+#include "kernel/fbcon.h"
 #include "kernel/efi.h"
 #include "kernel/efivars.h"
 #include "kernel/power.h"
+#include "kernel/report.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
+#include "x86/msr.h"
 #include "kernel/uart.h"
 #include "lib.h"
 #include "mm/frame.h"
@@ -28,7 +31,9 @@
 void syscall_init(void);
 void __noreturn stack_switch_call(u64 top, void (*fn)(void *), void *arg);
 
-u64 kernel_stack_top;
+u64 kernel_stack_top, kernel_kshstk_top;
+/* Read by stack_switch_call: turn supervisor shadow stacks on there. */
+bool kshstk_pending;
 static struct cmdline cmdline;
 static unsigned boot_errors;
 
@@ -59,20 +64,21 @@ static void report_cmdline(void)
 	}
 	for (unsigned i = 0; i < cmdline.nr_unknown; i++) {
 		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], "
-		     "timeout=SECONDS, list, efivars=on|off, uart=io:PORT|mmio:ADDR[,stride=N])",
+		     "timeout=SECONDS, screen=off|SECONDS, list, efivars=on|off, "
+		     "uart=io:PORT|mmio:ADDR[,stride=N])",
 		     cmdline.unknown[i]);
 		boot_errors++;
 	}
-	if (cmdline.bad_value) {
-		diag("ERROR: malformed command-line option '%s' (timeout= takes whole seconds, "
-		     "at least 1; efivars= on or off; uart= io:PORT or mmio:ADDR, optionally "
-		     "followed by ,stride=1|2|4)",
-		     cmdline.bad_value);
+	for (unsigned i = 0; i < cmdline.nr_invalid; i++) {
+		diag("ERROR: bad command-line option '%s' (timeout=SECONDS with SECONDS >= 1; "
+		     "screen=off or screen=SECONDS, 0-%d; efivars=on|off; uart=io:PORT or "
+		     "uart=mmio:ADDR, optionally with ,stride=1|2|4)",
+		     cmdline.invalid[i], CMDLINE_SCREEN_MAX);
 		boot_errors++;
 	}
 	if (cmdline.nr_dropped) {
 		diag("ERROR: %u command-line words dropped (more than %d patterns, %d unknown "
-		     "options or %d UARTs)",
+		     "or bad options, or %d UARTs)",
 		     cmdline.nr_dropped, CMDLINE_MAX_PATTERNS, CMDLINE_MAX_UNKNOWN,
 		     CMDLINE_MAX_UARTS);
 		boot_errors++;
@@ -82,7 +88,11 @@ static void report_cmdline(void)
 static void __noreturn kernel_main_stack(void *unused)
 {
 	(void)unused;
-	task_init(kernel_stack_top);
+	task_init(kernel_stack_top, kernel_kshstk_top);
+	if (kshstk_on)
+		diag("cet: the kernel runs on supervisor shadow stacks (IA32_S_CET.SH_STK_EN), SSP "
+		     "0x%lx; IST vectors use the interrupt SSP table",
+		     kshstk_ssp());
 	timer_init();
 	report_cmdline();
 	/* A list run tests nothing: the previous run's record stays. */
@@ -97,6 +107,8 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 {
 	serial_init();
 	console_add_sink(&serial_sink);
+	/* Keeps everything from here on until fbcon_init() can put it on screen. */
+	console_add_sink(&fbcon_sink);
 	kprintf("\nKTAP version 1\n");
 	diag("cetbed %s: x86-64 CET shadow-stack testbed", CETBED_VERSION);
 	cpu_detect();
@@ -112,6 +124,7 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	cmdline_parse(&cmdline, boot.cmdline);
 
 	mm_init(&boot.mem);
+	fbcon_init();
 	uart_init(&cmdline);
 	cpu_setup();
 	cet_init();
@@ -123,6 +136,14 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	kernel_stack_top = kstack_alloc();
 	if (!kernel_stack_top)
 		panic("no memory for the kernel stack");
+	if (cet_shstk_available()) {
+		kernel_kshstk_top = kshstk_alloc();
+		if (!kernel_kshstk_top)
+			panic("no memory for the kernel's shadow stack");
+		kshstk_setup_ist();
+		wrmsr(MSR_IA32_PL0_SSP, kernel_kshstk_top - 8);
+		kshstk_pending = kshstk_on = true;
+	}
 	tss_set_rsp0(kernel_stack_top);
 	stack_switch_call(kernel_stack_top, kernel_main_stack, NULL);
 }

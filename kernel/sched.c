@@ -11,9 +11,13 @@
 #include "mm/pt.h"
 #include "mm/umem.h"
 #include "x86/cpu.h"
+#include "x86/msr.h"
 
 extern u64 syscall_kernel_rsp;
-void switch_to(u64 *save_ksp, u64 next_ksp);
+void switch_to(u64 *save_ksp, u64 next_ksp, u64 *save_token, u64 next_token);
+
+bool kshstk_on;
+u64 kshstk_token_cur;
 
 u64 sched_switches, sched_preemptions;
 static bool in_idle;
@@ -42,9 +46,14 @@ static void switch_task(struct task *next)
 		write_cr3(cr3);
 	tss_set_rsp0(next->kstack_top);
 	syscall_kernel_rsp = next->kstack_top;
+	if (kshstk_on) {
+		/* Ring-3 entries of next take the token at the top of its shadow stack. */
+		wrmsr(MSR_IA32_PL0_SSP, next->kshstk_top - 8);
+		kshstk_token_cur = next->kshstk_top - 8;
+	}
 	cet_task_load(&next->cet);
 	sched_switches++;
-	switch_to(&prev->ksp, next->ksp);
+	switch_to(&prev->ksp, next->ksp, &prev->kssp_token, next->kssp_token);
 }
 
 void schedule(void)

@@ -5,6 +5,7 @@
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/usercopy.h"
+#include "kernel/signal.h"
 #include "shstk.h"
 #include "syscall.h"
 #include "x86/cpu.h"
@@ -81,6 +82,7 @@ int syscall_dispatch(struct trap_frame *f);
 int syscall_dispatch(struct trap_frame *f)
 {
 	long ret;
+	bool restore_all = false;
 
 	switch (f->rax) {
 	case SYS_EXIT:
@@ -127,10 +129,29 @@ int syscall_dispatch(struct trap_frame *f)
 	case SYS_TASK_STATS:
 		ret = sys_task_stats(f->rdi);
 		break;
+	case SYS_SIGACTION:
+		ret = sys_sigaction(f->rdi, f->rsi, f->rdx, f->r10);
+		break;
+	case SYS_SIGRETURN:
+		ret = sys_sigreturn(f);
+		restore_all = true;
+		break;
+	case SYS_SIGALTSTACK:
+		ret = sys_sigaltstack(f->rdi, f->rsi, f->rdx, f->r10);
+		break;
+	case SYS_KILL:
+		ret = sys_kill(f->rdi, f->rsi);
+		break;
+	case SYS_ALARM:
+		ret = sys_alarm(f->rdi);
+		break;
 	default:
 		ret = -ENOSYS;
 	}
 	f->rax = (u64)ret;
+	/* A delivered signal or sigreturn changed more than rax: IRETQ restores all. */
+	if (signal_check(f))
+		restore_all = true;
 	/* SYSRET to a non-canonical rip would fault in ring 0: use IRETQ then. */
-	return f->rip < USER_TOP && va_is_canonical(f->rip) ? 0 : 1;
+	return restore_all || !(f->rip < USER_TOP && va_is_canonical(f->rip));
 }

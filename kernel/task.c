@@ -15,7 +15,6 @@ static struct task *all_tasks;
 static unsigned next_id;
 struct task *current;
 
-void switch_to(u64 *save_ksp, u64 next_ksp);
 void task_first_entry(void);
 
 struct task *task_first(void)
@@ -49,11 +48,13 @@ static void unlink_task(struct task *t)
 		}
 }
 
-void task_init(u64 kstack_top)
+void task_init(u64 kstack_top, u64 kshstk_top)
 {
 	struct task *t = &pool[0];
 
-	*t = (struct task){ .id = next_id++, .state = TASK_RUNNABLE, .kstack_top = kstack_top };
+	*t = (struct task){ .id = next_id++, .state = TASK_RUNNABLE, .kstack_top = kstack_top,
+			    .kshstk_top = kshstk_top };
+	kshstk_token_cur = kshstk_top - 8;
 	if (cet_task_init(&t->cet))
 		panic("no memory for the kernel task's CET state");
 	link_task(t);
@@ -71,11 +72,26 @@ struct task *task_create_user(struct uproc *proc, struct umem *mm, struct task *
 		return NULL;
 	*t = (struct task){ .id = next_id++, .proc = proc, .mm = mm, .parent = parent };
 	t->kstack_top = kstack_alloc();
-	if (!t->kstack_top || cet_task_init(&t->cet)) {
+	if (kshstk_on)
+		t->kshstk_top = kshstk_alloc();
+	if (!t->kstack_top || (kshstk_on && !t->kshstk_top) || cet_task_init(&t->cet)) {
 		if (t->kstack_top)
 			kstack_free(t->kstack_top);
+		if (t->kshstk_top)
+			kstack_free(t->kshstk_top);
 		t->state = TASK_FREE;
 		return NULL;
+	}
+	if (kshstk_on) {
+		/*
+		 * The first switch_to lands here: RSTORSSP on the restore token,
+		 * then its RET takes task_first_entry, leaving SSP on the
+		 * supervisor token for the IRETQ to ring 3.  All in the top page.
+		 */
+		u64 top = t->kshstk_top;
+		kshstk_write(top - 16, (u64)task_first_entry);
+		kshstk_write(top - 24, (top - 16) | 1);
+		t->kssp_token = top - 24;
 	}
 	umem_get(mm);
 	/* The trap frame at the top, and below it what switch_to pops. */
@@ -146,6 +162,8 @@ void task_reap(struct task *t)
 		if (c->parent == t)
 			c->parent = NULL;
 	kstack_free(t->kstack_top);
+	if (t->kshstk_top)
+		kstack_free(t->kshstk_top);
 	cet_task_free(&t->cet);
 	umem_put(t->mm);
 	t->state = TASK_FREE;

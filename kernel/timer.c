@@ -7,7 +7,7 @@
 #include "kernel/cpu.h"
 #include "kernel/timer.h"
 #include "lib.h"
-#include "mm/mm.h"
+#include "mm/iomap.h"
 #include "x86/cpu.h"
 #include "x86/msr.h"
 
@@ -71,7 +71,7 @@ void timer_init(void)
 	}
 	u64 base = rdmsr(MSR_IA32_APIC_BASE);
 	wrmsr(MSR_IA32_APIC_BASE, base | BIT(11));
-	lapic = mm_map_mmio(base & 0xffffff000UL, 0x1000);
+	lapic = iomap_map(base & 0xffffff000UL, 0x1000, IOMAP_UC, NULL);
 	if (!lapic)
 		panic("cannot map the local APIC");
 	lapic_write(LAPIC_SVR, 0x100 | 0xff); /* enabled, spurious vector 0xff */

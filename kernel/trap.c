@@ -1,6 +1,7 @@
 /* Exception dispatch, and the register dump every unexpected fault prints. */
 #include "fault.h"
 #include "kernel/cpu.h"
+#include "kernel/signal.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
 #include "kernel/uproc.h"
@@ -116,15 +117,28 @@ void trap_describe(const struct fault_info *fi, char *buf, size_t size)
 		 fi->error_code, ec[0] ? " (" : "", ec, ec[0] ? ")" : "", fi->rip, fi->cr2);
 }
 
+/*
+ * For tests of event delivery: a kernel-mode #BP or NMI handed to this hook
+ * is handled and returned from with IRETQ, instead of being caught.
+ */
+void (*trap_test_hook)(struct trap_frame *f);
+
 void trap_handler(struct trap_frame *f);
 void trap_handler(struct trap_frame *f)
 {
 	u64 cr2 = read_cr2();
 
+	if (trap_test_hook && (f->cs & 3) == 0 &&
+	    (f->vector == X86_EXC_BP || f->vector == X86_EXC_NMI)) {
+		trap_test_hook(f);
+		return;
+	}
+
 	if (f->vector >= X86_NR_EXC) {
 		if (timer_irq(f->vector)) {
 			uproc_watchdog();
 			sched_tick(f);
+			signal_check(f);
 		} else if (f->vector != 0x27 && f->vector != 0x2f && f->vector != 0xff) {
 			/* Spurious IRQ 7/15 and the LAPIC's spurious vector are expected. */
 			diag("unexpected interrupt, vector %lu", f->vector);

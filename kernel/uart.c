@@ -9,6 +9,7 @@
 #include "kernel/pci.h"
 #include "kernel/uart.h"
 #include "lib.h"
+#include "mm/iomap.h"
 #include "mm/mm.h"
 #include "x86/cpu.h"
 
@@ -128,7 +129,7 @@ static void uart_add(bool mmio, u64 addr, u8 stride, const char *from)
 	}
 	struct uart *u = &uarts[nr_uarts];
 	*u = (struct uart){ .mmio = mmio, .stride = stride, .phys = addr };
-	if (mmio && !(u->regs = mm_map_mmio(addr, 8 * stride))) {
+	if (mmio && !(u->regs = iomap_map(addr, 8 * stride, IOMAP_UC, NULL))) {
 		diag("uart: %s mmio:0x%lx not added: no room to map it", from, addr);
 		return;
 	}

@@ -3,6 +3,7 @@
 #include "kernel/cpu.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
+#include "kernel/signal.h"
 #include "kernel/uproc.h"
 #include "lib.h"
 #include "test.h"
@@ -11,6 +12,9 @@
 #include "mm/mm.h"
 #include "mm/pt.h"
 #include "mm/umem.h"
+#include "shstk.h"
+#include "syscall.h"
+#include "x86/cet.h"
 #include "x86/cpu.h"
 #include "x86/msr.h"
 #include "x86/segment.h"
@@ -71,6 +75,16 @@ int uproc_create(struct uproc *p, const char *name)
 		goto oom;
 	/* Created, but not started before uproc_run. */
 	p->main->state = TASK_BLOCKED;
+	/* What the program's property note declares, where the CPU has it. */
+	u32 note = elf_x86_features(&p->img);
+	if (note) {
+		unsigned want = (note & ELF_X86_FEATURE_SHSTK ? SHSTK_FEAT_SHSTK : 0) |
+				(note & ELF_X86_FEATURE_IBT ? SHSTK_FEAT_IBT : 0);
+		unsigned got = shstk_apply_elf(p->main, want);
+		diag("%s: ELF note asks for%s%s; enabled:%s%s", name,
+		     want & SHSTK_FEAT_SHSTK ? " SHSTK" : "", want & SHSTK_FEAT_IBT ? " IBT" : "",
+		     got & SHSTK_FEAT_SHSTK ? " SHSTK" : "", got & SHSTK_FEAT_IBT ? " IBT" : "");
+	}
 	return 0;
 oom:
 	snprintf(p->err, sizeof(p->err), "out of memory creating '%s'", name);
@@ -134,9 +148,11 @@ enum uproc_state uproc_run(struct uproc *p, u64 arg0, u64 arg1)
 	p->fault = m->fault;
 	p->fault_frame = m->fault_frame;
 	p->fault_ssp = m->fault_ssp;
-	p->state = m->end == TASK_END_EXIT    ? UPROC_EXITED
-		   : m->end == TASK_END_FAULT ? UPROC_FAULTED
-					      : UPROC_TIMEOUT;
+	memcpy(p->kill_reason, m->kill_reason, sizeof(p->kill_reason));
+	p->state = m->end == TASK_END_EXIT     ? UPROC_EXITED
+		   : m->end == TASK_END_FAULT  ? UPROC_FAULTED
+		   : m->end == TASK_END_KILLED ? UPROC_KILLED
+					       : UPROC_TIMEOUT;
 	/* A test that chose its own limit expects it; the default one is a verdict. */
 	if (p->state == UPROC_TIMEOUT && !p->timeout_ms)
 		test_note_timeout("per-run watchdog: %s ran longer than %lu s", p->prog->name,
@@ -159,11 +175,19 @@ void uproc_fault(const struct trap_frame *f, u64 cr2)
 		trap_dump(f, cr2);
 		panic("ring-3 exception with no user task running");
 	}
+	if (f->vector == X86_EXC_DB && t->proc->resume_single_step) {
+		((struct trap_frame *)f)->rflags &= ~X86_RFLAGS_TF;
+		t->proc->single_steps++;
+		return;
+	}
 	if (f->vector == X86_EXC_PF && umem_cow_fault(t->mm, cr2, f->error_code, &shstk)) {
 		t->cow_faults++;
 		t->cow_faults_shstk += shstk;
 		return;
 	}
+	/* A handler for the fault's signal runs instead of ending the task. */
+	if (signal_fault((struct trap_frame *)f, cr2))
+		return;
 	t->fault_frame = *f;
 	t->fault = (struct fault_info){
 		.vector = f->vector,

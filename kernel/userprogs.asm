@@ -18,3 +18,9 @@ section .userprogs progbits alloc noexec nowrite align=8
 USERPROG selftest
 USERPROG shstk
 USERPROG task
+USERPROG sig
+USERPROG ctx
+USERPROG ibt
+USERPROG notes_none
+USERPROG notes_shstk
+USERPROG notes_both

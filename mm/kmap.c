@@ -81,8 +81,8 @@ void mm_init(const struct memmap *m)
 		panic("physical memory above %lu TiB is not supported", PHYS_MAP_MAX >> 40);
 	for (u64 a = 0; a < direct_end; a += 1UL << 39)
 		make_kernel_slot(PHYS_MAP_BASE + a);
+	make_kernel_slot(IOMAP_REGION);
 	make_kernel_slot(KSTACK_REGION);
-	make_kernel_slot(MMIO_REGION);
 	make_kernel_slot(KERNEL_VMA);
 
 	map_section(__text_start, __text_end, PTE_G);
@@ -101,29 +101,13 @@ void mm_init(const struct memmap *m)
 	frame_set_limit(~0UL);
 }
 
-static u64 mmio_cursor = MMIO_REGION;
-
-void *mm_map_mmio(u64 pa, u64 size)
-{
-	u64 off = pa & (PAGE_SIZE - 1), base = mmio_cursor;
-
-	size = ALIGN_UP(size + off, PAGE_SIZE);
-	if (mmio_cursor + size > MMIO_REGION + MMIO_REGION_SIZE)
-		return NULL;
-	for (u64 o = 0; o < size; o += PAGE_SIZE)
-		if (pt_map(kernel_pml4, base + o, ALIGN_DOWN(pa, PAGE_SIZE) + o,
-			   PTE_W | PTE_PCD | PTE_PWT | PTE_G | mm_nx()))
-			return NULL;
-	mmio_cursor += size + PAGE_SIZE; /* an unmapped page between devices */
-	return (void *)(base + off);
-}
-
 static u64 kstack_cursor = KSTACK_REGION;
 /* Freed stack slots are reused so page-table pages do not pile up. */
 static u64 kstack_spare[64];
 static unsigned nr_kstack_spare;
 
-u64 kstack_alloc(void)
+/* A stack's pages: data stacks writable, shadow stacks W=0,D=1 (supervisor). */
+static u64 stack_alloc(u64 flags)
 {
 	u64 base;
 
@@ -139,7 +123,7 @@ u64 kstack_alloc(void)
 	for (unsigned i = 0; i < KSTACK_PAGES; i++) {
 		u64 pa = frame_alloc();
 		if (!pa || pt_map(kernel_pml4, base + i * PAGE_SIZE, pa,
-				  PTE_W | PTE_G | PTE_SW_OWNED | mm_nx())) {
+				  flags | PTE_G | PTE_SW_OWNED | mm_nx())) {
 			if (pa)
 				frame_free(pa);
 			kstack_free(base + KSTACK_PAGES * PAGE_SIZE);
@@ -147,6 +131,28 @@ u64 kstack_alloc(void)
 		}
 	}
 	return base + KSTACK_PAGES * PAGE_SIZE;
+}
+
+u64 kstack_alloc(void)
+{
+	return stack_alloc(PTE_W);
+}
+
+u64 kshstk_alloc(void)
+{
+	u64 top = stack_alloc(PTE_A | PTE_D | PTE_SW_SHSTK);
+	if (top)
+		kshstk_write(top - 8, top - 8); /* a free supervisor token */
+	return top;
+}
+
+void kshstk_write(u64 va, u64 value)
+{
+	/* Through the direct map: the shadow-stack mapping itself is W=0. */
+	u64 *e = pt_walk(kernel_pml4, va, NULL);
+	if (!e)
+		panic("kshstk_write(0x%lx): not mapped", va);
+	*(u64 *)phys_to_virt(pte_addr(*e) + (va & (PAGE_SIZE - 1))) = value;
 }
 
 void kstack_free(u64 top)

@@ -1,4 +1,5 @@
 /* Exact fault expectations for kernel code and ring-3 programs. */
+#include "cet.h"
 #include "fault.h"
 #include "lib.h"
 #include "test.h"
@@ -81,6 +82,33 @@ bool expect_exit(struct test_case_run *t, struct uproc *p, u64 arg0, u64 arg1, l
 		return false;
 	}
 	return CHECK_EQ(t, p->exit_code, code, "exit status");
+}
+
+bool test_need_shstk(struct test_case_run *t)
+{
+	if (cet_shstk_available())
+		return true;
+	test_skip(t, "%s", cet_shstk_missing_reason());
+	return false;
+}
+
+bool test_load(struct test_case_run *t, struct uproc *p, const char *prog, u64 start)
+{
+	if (uproc_create(p, prog)) {
+		test_error(t, "cannot load %s: %s", prog, p->err);
+		return false;
+	}
+	p->arg2 = start;
+	return true;
+}
+
+bool test_run_exit(struct test_case_run *t, const char *prog, u64 which, u64 arg, u64 start,
+		   long code)
+{
+	struct uproc p;
+	bool ok = test_load(t, &p, prog, start) && expect_exit(t, &p, which, arg, code);
+	uproc_destroy(&p);
+	return ok;
 }
 
 bool run_user_expect_exit(struct test_case_run *t, struct uproc *p, const char *prog, u64 arg0,

@@ -1,9 +1,13 @@
-/* The kernel's own mappings: unmapped page 0, NX, guard pages, SMEP, SMAP, WP, frames. */
+/*
+ * The kernel's own mappings: unmapped page 0, NX, guard pages, SMEP, SMAP, WP,
+ * frames, device memory.
+ */
 #include "fault.h"
 #include "kernel/cpu.h"
 #include "kernel/uproc.h"
 #include "lib.h"
 #include "mm/frame.h"
+#include "mm/iomap.h"
 #include "mm/kstack.h"
 #include "mm/layout.h"
 #include "mm/mm.h"
@@ -12,6 +16,7 @@
 #include "test.h"
 #include "user/selftest.h"
 #include "x86/cpu.h"
+#include "x86/msr.h"
 
 extern u64 kernel_stack_top;
 
@@ -193,4 +198,55 @@ TEST(mm_user_runs_leak_no_frames, "mm")
 			return;
 	}
 	CHECK_EQ(t, frame_free_count(), before, "free frames after 20 user runs");
+}
+
+/*
+ * Device memory, e.g. a framebuffer above 4 GiB, outside the direct map:
+ * its own region, NX, write-combining through PAT entry 1 (uncached without
+ * a PAT), 2 MiB pages where the physical range allows.  Nothing is at the
+ * address, so only the page tables are looked at, never the memory.
+ */
+TEST(mm_iomap_above_4g, "mm")
+{
+	const u64 pa = 0x4000000000UL + LARGE_PAGE_SIZE - PAGE_SIZE + 0x123;
+	const u64 size = 3 * LARGE_PAGE_SIZE;
+	const u64 base = ALIGN_DOWN(pa, PAGE_SIZE), end = ALIGN_UP(pa + size, PAGE_SIZE);
+	bool pat = cpuid(1, 0).edx & (1U << 16);
+	u64 cache = pat ? PTE_PWT : PTE_PCD | PTE_PWT;
+	u64 want = PTE_P | PTE_W | PTE_G | cache | mm_nx();
+	u64 mask = PTE_P | PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_G | PTE_NX;
+	const char *how;
+
+	u8 *va = iomap_map(pa, size, IOMAP_WC, &how);
+	if (!CHECK(t, va, "iomap_map(0x%lx, 0x%lx) failed", pa, size))
+		return;
+	CHECK(t, (u64)va >= IOMAP_REGION && (u64)va < IOMAP_REGION + IOMAP_REGION_SIZE,
+	      "mapped at 0x%lx, outside the device region", (u64)va);
+	CHECK_EQ(t, (u64)va & (PAGE_SIZE - 1), pa & (PAGE_SIZE - 1), "offset within the page");
+	u64 va_base = (u64)va - (pa - base);
+	unsigned small = 0, large = 0;
+	for (u64 p = base; p < end; p += PAGE_SIZE) {
+		int level;
+		u64 v = va_base + (p - base);
+		u64 *e = pt_walk(kernel_pml4, v, &level);
+		if (!CHECK(t, e, "0x%lx (for 0x%lx) is not mapped", v, p))
+			return;
+		u64 got = level == 2 ? pte_addr(*e) + (v & (LARGE_PAGE_SIZE - 1)) : pte_addr(*e);
+		/* One page's mismatch says it all; the rest would repeat it. */
+		if (!CHECK_EQ(t, got, p, "physical address") ||
+		    !CHECK_EQ(t, *e & mask, want, "entry flags"))
+			return;
+		if (level == 2)
+			large += !(v & (LARGE_PAGE_SIZE - 1));
+		else
+			small++;
+	}
+	/* One 4 KiB page up to the 2 MiB boundary, then three 2 MiB pages. */
+	CHECK_EQ(t, small, 1, "4 KiB pages");
+	CHECK_EQ(t, large, 3, "2 MiB pages");
+	CHECK(t, !pt_walk(kernel_pml4, va_base + (end - base), NULL),
+	      "the page after the mapping is mapped");
+	if (pat)
+		CHECK_EQ(t, (rdmsr(MSR_IA32_PAT) >> 8) & 0xff, PAT_WC, "PAT entry 1");
+	CHECK(t, !strcmp(how, pat ? "write-combining" : "uncached"), "memory type '%s'", how);
 }

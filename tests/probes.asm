@@ -87,24 +87,45 @@ kp_wruss_rip:
 PROBE kp_wrss_supervisor
 	mov r8, [rdi]
 	mov r9, [rdi + 8]
+	mov ecx, MSR_IA32_S_CET
+	rdmsr
+	test eax, CET_SH_STK_EN
+	jz .own_stack
+	; The kernel already runs on a shadow stack: WRSS needs only WR_SHSTK_EN.
+	mov r10d, eax
+	or eax, CET_WR_SHSTK_EN
+	wrmsr
+	jmp kp_wrss_supervisor_rip
+.own_stack:
 	mov ecx, MSR_IA32_PL0_SSP
 	mov rax, r9
 	mov rdx, r9
 	shr rdx, 32
 	wrmsr
 	mov ecx, MSR_IA32_S_CET
-	mov eax, CET_SH_STK_EN | CET_WR_SHSTK_EN
-	xor edx, edx
+	rdmsr
+	mov r10d, eax			; kept: kernel IBT may be on
+	or eax, CET_SH_STK_EN | CET_WR_SHSTK_EN
 	wrmsr
 	setssbsy
 global kp_wrss_supervisor_rip
 kp_wrss_supervisor_rip:
 	wrssq [r8], r9
+	test r10d, CET_SH_STK_EN
+	jnz .restore
 	clrssbsy [r9]
+.restore:
 	mov ecx, MSR_IA32_S_CET
-	xor eax, eax
+	mov eax, r10d
 	xor edx, edx
 	wrmsr
+	ret
+
+; An indirect-branch target without ENDBR64.
+global kp_no_endbr
+	align 16
+kp_no_endbr:
+	nop
 	ret
 
 PROBE kp_wrmsr				; (struct { u64 msr, value; } *)
@@ -122,6 +143,50 @@ PROBE kp_xrstors			; (area): XRSTORS of CET_U
 global kp_xrstors_rip
 kp_xrstors_rip:
 	xrstors64 [rdi]
+	ret
+
+PROBE kp_int3_resume			; INT3 that a test hook returns from
+	int3
+	ret
+
+PROBE kp_int2				; the NMI vector (IST) by INT
+global kp_int2_rip
+kp_int2_rip:
+	int 2
+	ret
+
+PROBE kp_smash				; overwrites its return address, returns
+	lea rax, [rel kp_smash_landing]
+	mov [rsp], rax
+global kp_smash_ret
+kp_smash_ret:
+	ret
+kp_smash_landing:
+	ret
+
+PROBE kp_setssbsy			; (token): SETSSBSY with IA32_PL0_SSP = token
+	mov ecx, MSR_IA32_PL0_SSP
+	mov rax, rdi
+	mov rdx, rdi
+	shr rdx, 32
+	wrmsr
+global kp_setssbsy_rip
+kp_setssbsy_rip:
+	setssbsy
+	ret
+
+; (restore token): moves SSP onto the busy supervisor token just above the
+; given restore token, takes a same-CPL #BP there (a test hook returns with
+; IRETQ, SSP unchanged), and moves SSP back.
+PROBE kp_iret_on_token
+	xor eax, eax
+	rdsspq rax
+	rstorssp [rdi]
+	saveprevssp
+	int3
+	lea rdx, [rax - 8]
+	rstorssp [rdx]
+	saveprevssp
 	ret
 
 PROBE kp_load_fs			; (selector)

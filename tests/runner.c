@@ -1,10 +1,17 @@
-/* The test runner: selection, KTAP output, outcomes and the final verdict. */
+/*
+ * The test runner: selection, KTAP output, outcomes and the final verdict,
+ * on every console and, where there is a screen, as the verdict screen.
+ */
 #include "console.h"
 #include "fault.h"
 #include "kernel/cmdline.h"
+#include "kernel/fbcon.h"
 #include "kernel/cpu.h"
 #include "kernel/efivars.h"
 #include "kernel/power.h"
+#include "kernel/report.h"
+#include "kernel/verdict.h"
+#include "summary.h"
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/pt.h"
@@ -12,10 +19,14 @@
 #include "test.h"
 #include "x86/cpu.h"
 
+#ifndef CETBED_VERSION
+#define CETBED_VERSION "unknown"
+#endif
+
+
 extern const struct test_case __tests_start[], __tests_end[];
 
 static struct test_case_run *running;
-static struct summary run_summary;
 u64 test_timeout_ms;
 
 void test_note_timeout(const char *fmt, ...)
@@ -35,9 +46,12 @@ void test_note_timeout(const char *fmt, ...)
 	}
 }
 
-static const char *const verdict_names[] = { "SUCCESS", "SKIP", "FAILURE", "ERROR" };
 static const u8 verdict_codes[] = { EXIT_SUCCESS_CODE, EXIT_SKIP_CODE, EXIT_FAILURE_CODE,
 				    EXIT_ERROR_CODE };
+STATIC_ASSERT((int)VERDICT_ERROR == (int)TEST_ERROR && (int)VERDICT_SKIP == (int)TEST_SKIP);
+
+/* The run so far, for the verdict screen. */
+static struct verdict_info run_info;
 
 const struct test_case_run *test_running(void)
 {
@@ -82,6 +96,7 @@ void test_error(struct test_case_run *t, const char *fmt, ...)
 		snprintf(t->reason, sizeof(t->reason), "%s", msg);
 	}
 }
+
 
 static void body_trampoline(void *arg)
 {
@@ -132,6 +147,7 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 	unsigned planned = 0, errors = boot_errors;
 	enum test_outcome worst = TEST_PASS;
 	unsigned passed = 0;
+	struct verdict_info *vi = &run_info;
 
 	test_timeout_ms = (u64)cl->timeout_s * 1000;
 	for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++)
@@ -160,13 +176,18 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 			continue;
 		enum test_outcome o = run_one(tc, ++n);
 		passed += o == TEST_PASS;
-		run_summary.skipped += o == TEST_SKIP;
-		run_summary.failed += o == TEST_FAIL;
-		run_summary.errors += o == TEST_ERROR;
-		if (o >= TEST_FAIL)
-			summary_add_failure(&run_summary, n, o == TEST_ERROR);
 		if (o > worst)
 			worst = o;
+		vi->skipped += o == TEST_SKIP;
+		vi->failed += o == TEST_FAIL;
+		vi->errors += o == TEST_ERROR;
+		if (o >= TEST_FAIL) {
+			if (vi->nr_failed < VERDICT_MAX_FAILED)
+				vi->failed_tests[vi->nr_failed] = (struct verdict_failed){
+					n, tc->name, o == TEST_ERROR
+				};
+			vi->nr_failed++;
+		}
 	}
 	/*
 	 * The run: ERROR or FAILURE if any test says so; SUCCESS if anything
@@ -179,14 +200,30 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 		worst = TEST_SKIP;
 	if (errors)
 		worst = TEST_ERROR;
-	kprintf("Test result: %s\n", verdict_names[worst]);
 
-	/* The summary's log hash covers the output through the verdict line. */
-	run_summary.planned = planned;
-	run_summary.passed = passed;
-	run_summary.verdict = (enum summary_verdict)worst;
-	summary_hash_take(&run_summary);
-	cpu_fill_summary(&run_summary);
-	efivars_run_end(&run_summary);
+	vi->verdict = (enum verdict)worst;
+	vi->version = CETBED_VERSION;
+	vi->planned = planned;
+	vi->passed = passed;
+	vi->boot_errors = errors;
+	vi->hold_seconds = fbcon_active() ? cl->screen_seconds : 0;
+	if (vi->hold_seconds)
+		diag("screen: the verdict screen stays %u s before power-off, or until a key is "
+		     "pressed",
+		     vi->hold_seconds);
+	else if (cl->screen_seconds)
+		diag("screen: screen=%u ignored: there is no screen console", cl->screen_seconds);
+	kprintf("Test result: %s\n", verdict_name(vi->verdict));
+	console_flush();
+	/* One summary, its log hash through the verdict line: QR code and UEFI variable. */
+	static char text[SUMMARY_TEXT_MAX];
+	int len;
+	const struct summary *s = report_summary(vi, text, sizeof(text), &len);
+	efivars_run_end(s);
+	fbcon_verdict_screen(vi);
+	if (len > 0)
+		report_draw_qr(text, (size_t)len);
+	if (vi->hold_seconds)
+		verdict_hold(vi->hold_seconds);
 	power_off(verdict_codes[worst]);
 }

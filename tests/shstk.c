@@ -28,24 +28,6 @@
 #define START_WRSS (UPROC_START_SHSTK | UPROC_START_WRSS)
 #define PF_SS_WRITE (PF_EC_P | PF_EC_W | PF_EC_U | PF_EC_SS)
 
-static bool need_shstk(struct test_case_run *t)
-{
-	if (cet_shstk_available())
-		return true;
-	test_skip(t, "%s", cet_shstk_missing_reason());
-	return false;
-}
-
-static bool sh_create(struct test_case_run *t, struct uproc *p, u64 start)
-{
-	if (uproc_create(p, "shstk")) {
-		test_error(t, "cannot load shstk: %s", p->err);
-		return false;
-	}
-	p->arg2 = start;
-	return true;
-}
-
 /* The value of a program variable, by symbol. */
 static u64 sh_var(struct test_case_run *t, struct uproc *p, const char *name)
 {
@@ -53,24 +35,6 @@ static u64 sh_var(struct test_case_run *t, struct uproc *p, const char *name)
 	if (!uproc_peek(p, uproc_symbol(p, name), &v))
 		test_error(t, "cannot read %s", name);
 	return v;
-}
-
-/* Runs a case expected to exit with `code`. */
-static bool sh_exit(struct test_case_run *t, u64 which, u64 arg, u64 start, long code)
-{
-	struct uproc p;
-	if (!sh_create(t, &p, start))
-		return false;
-	bool ok = false;
-	if (uproc_run(&p, which, arg) == UPROC_FAULTED) {
-		char f[160];
-		trap_describe(&p.fault, f, sizeof(f));
-		test_fail(t, "case %lu (start 0x%lx) faulted: %s", which, start, f);
-	} else {
-		ok = CHECK_EQ(t, p.exit_code, code, "exit status");
-	}
-	uproc_destroy(&p);
-	return ok;
 }
 
 /*
@@ -120,10 +84,10 @@ TEST(shstk_ctl_and_map_shadow_stack, "shstk")
 
 	if (!cet_shstk_available()) {
 		/* Without CET, enabling is refused and crt0 reports it. */
-		sh_exit(t, SH_FIRST_CALL, 0, START_SHSTK, START_FAILED_EXIT);
+		test_run_exit(t, "shstk", SH_FIRST_CALL, 0, START_SHSTK, START_FAILED_EXIT);
 		return test_skip(t, "%s", cet_shstk_missing_reason());
 	}
-	if (!sh_create(t, &p, START_SHSTK))
+	if (!test_load(t, &p, "shstk", START_SHSTK))
 		return;
 	if (uproc_run(&p, SH_CTL_API, 0) != UPROC_EXITED || p.exit_code) {
 		test_fail(t, "the API case failed at step %ld", p.exit_code);
@@ -142,14 +106,14 @@ TEST(shstk_ctl_and_map_shadow_stack, "shstk")
 
 TEST(shstk_call_ret_nested_64, "shstk")
 {
-	if (need_shstk(t))
-		sh_exit(t, SH_CALL_RET_64, 0, START_SHSTK, 0);
+	if (test_need_shstk(t))
+		test_run_exit(t, "shstk", SH_CALL_RET_64, 0, START_SHSTK, 0);
 }
 
 TEST(shstk_rdssp_off_keeps_register, "shstk")
 {
 	/* RDSSP is a NOP without shadow stacks: runs on every CPU. */
-	sh_exit(t, SH_RDSSP_OFF, 0, 0, 0);
+	test_run_exit(t, "shstk", SH_RDSSP_OFF, 0, 0, 0);
 }
 
 TEST(shstk_smashed_return_cp1, "shstk")
@@ -157,8 +121,8 @@ TEST(shstk_smashed_return_cp1, "shstk")
 	struct uproc p;
 
 	/* Control: with shadow stacks off the smash works. */
-	sh_exit(t, SH_SMASH, 0, 0, SH_EXIT_SMASH_WORKED);
-	if (!need_shstk(t) || !sh_create(t, &p, START_SHSTK))
+	test_run_exit(t, "shstk", SH_SMASH, 0, 0, SH_EXIT_SMASH_WORKED);
+	if (!test_need_shstk(t) || !test_load(t, &p, "shstk", START_SHSTK))
 		return;
 	if (sh_fault(t, &p, SH_SMASH, 0, X86_EXC_CP, CP_EC_NEAR_RET, "u_smash_ret", 0))
 		CHECK_EQ(t, p.fault_ssp, sh_var(t, &p, "u_saved_ssp"), "SSP at #CP");
@@ -167,12 +131,12 @@ TEST(shstk_smashed_return_cp1, "shstk")
 
 TEST(shstk_far_ret_mismatch_cp2, "shstk")
 {
-	sh_exit(t, SH_FAR_RET_LIP, 0, 0, SH_EXIT_SMASH_WORKED);
-	if (!need_shstk(t))
+	test_run_exit(t, "shstk", SH_FAR_RET_LIP, 0, 0, SH_EXIT_SMASH_WORKED);
+	if (!test_need_shstk(t))
 		return;
 	for (u64 which = SH_FAR_RET_LIP; which <= SH_FAR_RET_CS; which++) {
 		struct uproc p;
-		if (!sh_create(t, &p, START_SHSTK))
+		if (!test_load(t, &p, "shstk", START_SHSTK))
 			return;
 		if (sh_fault(t, &p, which, 0, X86_EXC_CP, CP_EC_FAR_RET, "u_far_ret_rip", 0))
 			CHECK_EQ(t, p.fault_ssp, sh_var(t, &p, "u_saved_ssp"), "SSP at #CP");
@@ -184,11 +148,11 @@ TEST(shstk_rstorssp_bad_token_cp4, "shstk")
 {
 	static const char *const kinds[] = { "mode bit clear", "wrong address",
 					     "previous-SSP token" };
-	if (!need_shstk(t))
+	if (!test_need_shstk(t))
 		return;
 	for (u64 kind = BAD_TOKEN_MODE; kind <= BAD_TOKEN_PREV; kind++) {
 		struct uproc p;
-		if (!sh_create(t, &p, START_WRSS))
+		if (!test_load(t, &p, "shstk", START_WRSS))
 			return;
 		diag("token: %s", kinds[kind]);
 		if (sh_fault(t, &p, SH_RSTORSSP_BAD, kind, X86_EXC_CP, CP_EC_RSTORSSP,
@@ -201,7 +165,7 @@ TEST(shstk_rstorssp_bad_token_cp4, "shstk")
 TEST(shstk_rstorssp_token_in_normal_page, "shstk")
 {
 	struct uproc p;
-	if (!need_shstk(t) || !sh_create(t, &p, START_SHSTK))
+	if (!test_need_shstk(t) || !test_load(t, &p, "shstk", START_SHSTK))
 		return;
 	/*
 	 * The SDM's RSTORSSP reads the token with a "locked shadow_stack_load"
@@ -217,26 +181,26 @@ TEST(shstk_wrss_needs_wr_shstk_en, "shstk")
 	struct uproc p;
 
 	/* WRSS without shadow stacks is #UD on every CPU. */
-	if (sh_create(t, &p, 0))
+	if (test_load(t, &p, "shstk", 0))
 		sh_fault(t, &p, SH_WRSS, 0, X86_EXC_UD, 0, "u_wrss_rip", 0);
 	uproc_destroy(&p);
-	if (!need_shstk(t) || !sh_create(t, &p, START_SHSTK))
+	if (!test_need_shstk(t) || !test_load(t, &p, "shstk", START_SHSTK))
 		return;
 	sh_fault(t, &p, SH_WRSS, 0, X86_EXC_UD, 0, "u_wrss_rip", 0);
 	uproc_destroy(&p);
-	sh_exit(t, SH_WRSS, 0, START_WRSS, 0);
+	test_run_exit(t, "shstk", SH_WRSS, 0, START_WRSS, 0);
 }
 
 TEST(shstk_wrss_write_used_by_ret, "shstk")
 {
-	if (need_shstk(t))
-		sh_exit(t, SH_WRSS_REDIRECT, 0, START_WRSS, SH_EXIT_REDIRECTED);
+	if (test_need_shstk(t))
+		test_run_exit(t, "shstk", SH_WRSS_REDIRECT, 0, START_WRSS, SH_EXIT_REDIRECTED);
 }
 
 TEST(shstk_mov_store_faults_without_ss, "shstk")
 {
 	struct uproc p;
-	if (!need_shstk(t) || !sh_create(t, &p, START_SHSTK))
+	if (!test_need_shstk(t) || !test_load(t, &p, "shstk", START_SHSTK))
 		return;
 	/* The case first checks that a normal read sees the return address. */
 	if (uproc_run(&p, SH_MOV_STORE, 0) == UPROC_FAULTED) {
@@ -253,7 +217,7 @@ TEST(shstk_mov_store_faults_without_ss, "shstk")
 TEST(shstk_wrss_to_normal_memory_pf_ss, "shstk")
 {
 	struct uproc p;
-	if (!need_shstk(t) || !sh_create(t, &p, START_WRSS))
+	if (!test_need_shstk(t) || !test_load(t, &p, "shstk", START_WRSS))
 		return;
 	sh_fault(t, &p, SH_WRSS_NORMAL, 0, X86_EXC_PF, PF_SS_WRITE, "u_wrss_rip",
 		 uproc_symbol(&p, "u_normal_page"));
@@ -268,7 +232,7 @@ static void first_call_on(struct test_case_run *t, u64 va, u64 flags, int upper_
 			  bool expect_fault)
 {
 	struct uproc p;
-	if (!sh_create(t, &p, 0))
+	if (!test_load(t, &p, "shstk", 0))
 		return;
 	if (umem_map(p.mm, va, PAGE_SIZE, flags)) {
 		test_error(t, "cannot map 0x%lx", va);
@@ -294,7 +258,7 @@ out:
 
 TEST(shstk_call_with_ssp_in_normal_memory, "shstk")
 {
-	if (!need_shstk(t))
+	if (!test_need_shstk(t))
 		return;
 	first_call_on(t, 0x0000700000200000UL, PTE_U | PTE_W | mm_nx(), 0, true);
 }
@@ -302,7 +266,7 @@ TEST(shstk_call_with_ssp_in_normal_memory, "shstk")
 /* The rule of the seed thread: a W=0,D=1 leaf is a shadow stack only if every upper level is writable. */
 TEST(shstk_upper_level_readonly_is_not_shstk, "shstk")
 {
-	if (!need_shstk(t))
+	if (!test_need_shstk(t))
 		return;
 	u64 shstk = PTE_U | PTE_A | PTE_D | mm_nx();
 	first_call_on(t, 0x0000700000200000UL, shstk, 0, false); /* control */
@@ -315,7 +279,7 @@ TEST(shstk_upper_level_readonly_is_not_shstk, "shstk")
 TEST(shstk_overflow_into_guard_page, "shstk")
 {
 	struct uproc p;
-	if (!need_shstk(t) || !sh_create(t, &p, START_SHSTK))
+	if (!test_need_shstk(t) || !test_load(t, &p, "shstk", START_SHSTK))
 		return;
 	if (uproc_run(&p, SH_OVERFLOW, 0) != UPROC_FAULTED) {
 		test_fail(t, "exited with %ld instead of overflowing", p.exit_code);
@@ -340,7 +304,7 @@ out:
 TEST(shstk_incssp_past_top_hits_guard, "shstk")
 {
 	struct uproc p;
-	if (!need_shstk(t) || !sh_create(t, &p, START_SHSTK))
+	if (!test_need_shstk(t) || !test_load(t, &p, "shstk", START_SHSTK))
 		return;
 	if (uproc_run(&p, SH_INCSSP_TOP, 0) != UPROC_FAULTED) {
 		test_fail(t, "exited with %ld instead of faulting", p.exit_code);
@@ -357,20 +321,20 @@ TEST(shstk_incssp_past_top_hits_guard, "shstk")
 
 TEST(shstk_swapcontext_tokens, "shstk")
 {
-	if (need_shstk(t))
-		sh_exit(t, SH_SWAPCONTEXT, 0, START_SHSTK, 0);
+	if (test_need_shstk(t))
+		test_run_exit(t, "shstk", SH_SWAPCONTEXT, 0, START_SHSTK, 0);
 }
 
 TEST(shstk_call_rel0_does_not_push, "shstk")
 {
-	if (need_shstk(t))
-		sh_exit(t, SH_CALL_REL0, 0, START_SHSTK, 0);
+	if (test_need_shstk(t))
+		test_run_exit(t, "shstk", SH_CALL_REL0, 0, START_SHSTK, 0);
 }
 
 TEST(shstk_cet_state_is_per_program, "shstk")
 {
 	struct uproc a;
-	if (!need_shstk(t) || !sh_create(t, &a, START_SHSTK))
+	if (!test_need_shstk(t) || !test_load(t, &a, "shstk", START_SHSTK))
 		return;
 	diag("cet: state path %s", cet_path == CET_PATH_XSAVES ? "XSAVES/XRSTORS" : "RDMSR/WRMSR");
 	if (sh_fault(t, &a, SH_SMASH, 0, X86_EXC_CP, CP_EC_NEAR_RET, "u_smash_ret", 0)) {
@@ -379,7 +343,7 @@ TEST(shstk_cet_state_is_per_program, "shstk")
 	}
 	/* A program started after it must not inherit its CET state. */
 	CHECK_EQ(t, rdmsr(MSR_IA32_U_CET), 0, "U_CET in the kernel after the switch");
-	sh_exit(t, SH_SMASH, 0, 0, SH_EXIT_SMASH_WORKED);
+	test_run_exit(t, "shstk", SH_SMASH, 0, 0, SH_EXIT_SMASH_WORKED);
 	uproc_destroy(&a);
 }
 
@@ -407,7 +371,7 @@ static void expect_wrmsr_ok(struct test_case_run *t, u64 msr, u64 value)
 
 TEST(shstk_msr_pl3_ssp_checks, "shstk")
 {
-	if (!need_shstk(t))
+	if (!test_need_shstk(t))
 		return;
 	expect_wrmsr_ok(t, MSR_IA32_PL3_SSP, 0x00007ffffffff000UL);
 	expect_wrmsr_ok(t, MSR_IA32_PL3_SSP, 0x0000000000401004UL); /* 4-byte aligned */
@@ -420,7 +384,7 @@ TEST(shstk_msr_pl3_ssp_checks, "shstk")
 
 TEST(shstk_msr_u_cet_reserved_bits, "shstk")
 {
-	if (!need_shstk(t))
+	if (!test_need_shstk(t))
 		return;
 	expect_wrmsr_ok(t, MSR_IA32_U_CET, CET_SH_STK_EN | CET_WR_SHSTK_EN);
 	for (int bit = 6; bit <= 9; bit++)
@@ -437,7 +401,7 @@ TEST(shstk_xsaves_cet_u_roundtrip, "shstk")
 {
 	struct cet_task c;
 
-	if (!need_shstk(t))
+	if (!test_need_shstk(t))
 		return;
 	if (cet_path != CET_PATH_XSAVES)
 		return test_skip(t, "CPUID.(0xD,1):ECX[11] CET_U state component not enumerated");
@@ -475,7 +439,7 @@ TEST(shstk_xrstors_cet_u_invalid_gp, "shstk")
 	};
 	struct cet_task c;
 
-	if (!need_shstk(t))
+	if (!test_need_shstk(t))
 		return;
 	if (cet_path != CET_PATH_XSAVES)
 		return test_skip(t, "CPUID.(0xD,1):ECX[11] CET_U state component not enumerated");
@@ -517,12 +481,12 @@ TEST(shstk_user_supervisor_mismatch, "shstk")
 	struct uproc p;
 	u64 frame;
 
-	if (!need_shstk(t))
+	if (!test_need_shstk(t))
 		return;
 	u64 sva = map_supervisor_shstk(&frame);
 	if (!sva)
 		return test_error(t, "cannot map a supervisor shadow stack");
-	if (!sh_create(t, &p, 0))
+	if (!test_load(t, &p, "shstk", 0))
 		goto out;
 	long user = umem_reserve(p.mm, 0, PAGE_SIZE);
 	if (user < 0 || umem_map_shstk(p.mm, user, PAGE_SIZE) ||
@@ -551,8 +515,9 @@ TEST(shstk_user_supervisor_mismatch, "shstk")
 	struct fault_expect se = { X86_EXC_PF, PF_EC_P | PF_EC_W | PF_EC_SS,
 				   (u64)kp_wrss_supervisor_rip, user + 16 };
 	diag("WRSS (CPL0) to a user shadow-stack page");
+	u64 s_cet = rdmsr(MSR_IA32_S_CET);
 	expect_kernel_fault(t, kp_wrss_supervisor, &s, &se);
-	CHECK_EQ(t, rdmsr(MSR_IA32_S_CET), 0, "S_CET after the fault");
+	CHECK_EQ(t, rdmsr(MSR_IA32_S_CET), s_cet, "S_CET after the fault");
 	write_cr3(virt_to_phys(kernel_pml4));
 out_p:
 	uproc_destroy(&p);

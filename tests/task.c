@@ -21,33 +21,6 @@
 #define START_SHSTK UPROC_START_SHSTK
 #define START_WRSS (UPROC_START_SHSTK | UPROC_START_WRSS)
 
-static bool need_shstk(struct test_case_run *t)
-{
-	if (cet_shstk_available())
-		return true;
-	test_skip(t, "%s", cet_shstk_missing_reason());
-	return false;
-}
-
-static bool tk_create(struct test_case_run *t, struct uproc *p, u64 start)
-{
-	if (uproc_create(p, "task")) {
-		test_error(t, "cannot load task: %s", p->err);
-		return false;
-	}
-	p->arg2 = start;
-	return true;
-}
-
-/* Runs a case expected to exit 0; the program prints what went wrong otherwise. */
-static bool tk_ok(struct test_case_run *t, u64 which, u64 arg, u64 start)
-{
-	struct uproc p;
-	bool ok = tk_create(t, &p, start) && expect_exit(t, &p, which, arg, 0);
-	uproc_destroy(&p);
-	return ok;
-}
-
 static u64 leaf(struct test_case_run *t, u64 *pml4, u64 va)
 {
 	int level;
@@ -70,7 +43,7 @@ static void check_saved_dirty(struct test_case_run *t, const char *what, u64 pte
 TEST(task_fork_cow_ptes, "task")
 {
 	struct uproc p;
-	if (!tk_create(t, &p, 0))
+	if (!test_load(t, &p, "task", 0))
 		return;
 	/* A written data page and a shadow-stack page, forked by the kernel. */
 	long data = umem_reserve(p.mm, 0, PAGE_SIZE);
@@ -107,13 +80,13 @@ out:
 
 TEST(task_fork_and_wait, "task")
 {
-	tk_ok(t, TK_FORK_WAIT, 0, 0);
+	test_run_exit(t, "task", TK_FORK_WAIT, 0, 0, 0);
 }
 
 TEST(task_mprotect_saves_dirty, "task")
 {
 	struct uproc p;
-	if (!tk_create(t, &p, 0))
+	if (!test_load(t, &p, "task", 0))
 		return;
 	if (expect_exit(t, &p, TK_DIRTY_MPROTECT, 0, 0)) {
 		u64 pte = leaf(t, p.pml4, uproc_symbol(&p, "u_dirty_page"));
@@ -126,18 +99,18 @@ TEST(task_mprotect_saves_dirty, "task")
 TEST(task_thread_fault_is_isolated, "task")
 {
 	/* Thread 1 hits UD2: it alone ends, its waiter sees #UD, the others finish. */
-	tk_ok(t, TK_THREADS, 0, 0);
+	test_run_exit(t, "task", TK_THREADS, 0, 0, 0);
 }
 
 TEST(task_vfork_parent_waits, "task")
 {
-	tk_ok(t, TK_VFORK, 0, 0);
+	test_run_exit(t, "task", TK_VFORK, 0, 0, 0);
 }
 
 static void preemption(struct test_case_run *t, u64 start)
 {
 	u64 sw0 = sched_switches, pre0 = sched_preemptions, ticks0 = timer_ticks;
-	tk_ok(t, TK_PREEMPT, 2000, start);
+	test_run_exit(t, "task", TK_PREEMPT, 2000, start, 0);
 	u64 sw = sched_switches - sw0, pre = sched_preemptions - pre0;
 	diag("preemption: %lu task switches, %lu preemptions, %lu timer ticks", sw, pre,
 	     timer_ticks - ticks0);
@@ -152,7 +125,7 @@ TEST(task_preemption_deep_calls, "task")
 TEST(task_no_leaks, "task")
 {
 	u64 before = frame_free_count();
-	tk_ok(t, TK_LEAKS, 0, 0);
+	test_run_exit(t, "task", TK_LEAKS, 0, 0, 0);
 	CHECK_EQ(t, frame_free_count(), before, "free frames after 100 fork and 100 thread cycles");
 }
 
@@ -160,7 +133,7 @@ TEST(task_watchdog_stops_spinner, "task")
 {
 	struct uproc p;
 	u64 before = frame_free_count();
-	if (!tk_create(t, &p, 0))
+	if (!test_load(t, &p, "task", 0))
 		return;
 	p.timeout_ms = 300;
 	enum uproc_state s = uproc_run(&p, TK_SPIN, 0);
@@ -176,7 +149,7 @@ TEST(task_watchdog_stops_spinner, "task")
 TEST_OPTIN(task_spin_forever, "task")
 {
 	struct uproc p;
-	if (tk_create(t, &p, 0)) {
+	if (test_load(t, &p, "task", 0)) {
 		uproc_run(&p, TK_SPIN, 0);
 		uproc_destroy(&p);
 	}
@@ -184,22 +157,22 @@ TEST_OPTIN(task_spin_forever, "task")
 
 TEST(task_shstk_fork_call_ret, "task")
 {
-	if (need_shstk(t))
-		tk_ok(t, TK_FORK_CALLS, 0, START_SHSTK);
+	if (test_need_shstk(t))
+		test_run_exit(t, "task", TK_FORK_CALLS, 0, START_SHSTK, 0);
 }
 
 TEST(task_shstk_fork_wrss_stays_private, "task")
 {
 	/* Also: each side takes exactly one copy-on-write fault per shadow-stack page. */
-	if (need_shstk(t))
-		tk_ok(t, TK_FORK_WRSS, 0, START_WRSS);
+	if (test_need_shstk(t))
+		test_run_exit(t, "task", TK_FORK_WRSS, 0, START_WRSS, 0);
 }
 
 /* A written page, write-protected, must not be usable as a shadow stack. */
 static void dirty_wrss(struct test_case_run *t, u64 which, bool cow)
 {
 	struct uproc p;
-	if (!tk_create(t, &p, START_WRSS))
+	if (!test_load(t, &p, "task", START_WRSS))
 		return;
 	u64 page = uproc_symbol(&p, "u_dirty_page");
 	struct fault_expect want = { X86_EXC_PF, PF_EC_P | PF_EC_W | PF_EC_U | PF_EC_SS,
@@ -218,7 +191,7 @@ static void dirty_wrss(struct test_case_run *t, u64 which, bool cow)
 
 TEST(task_shstk_dirty_page_not_shadow_stack, "task")
 {
-	if (!need_shstk(t))
+	if (!test_need_shstk(t))
 		return;
 	diag("write-protected by mprotect");
 	dirty_wrss(t, TK_DIRTY_MPROTECT_WRSS, false);
@@ -229,27 +202,27 @@ TEST(task_shstk_dirty_page_not_shadow_stack, "task")
 TEST(task_shstk_threads_own_stacks, "task")
 {
 	/* Thread 1 smashes its return: #CP(1) ends it alone, reported to the waiter. */
-	if (need_shstk(t))
-		tk_ok(t, TK_THREADS, 1, START_SHSTK);
+	if (test_need_shstk(t))
+		test_run_exit(t, "task", TK_THREADS, 1, START_SHSTK, 0);
 }
 
 TEST(task_shstk_vfork_shares_parent_stack, "task")
 {
-	if (need_shstk(t))
-		tk_ok(t, TK_VFORK, 0, START_SHSTK);
+	if (test_need_shstk(t))
+		test_run_exit(t, "task", TK_VFORK, 0, START_SHSTK, 0);
 }
 
 TEST(task_shstk_preemption_ssp_checks, "task")
 {
-	if (need_shstk(t))
+	if (test_need_shstk(t))
 		preemption(t, START_SHSTK);
 }
 
 TEST(task_shstk_no_leaks, "task")
 {
-	if (!need_shstk(t))
+	if (!test_need_shstk(t))
 		return;
 	u64 before = frame_free_count();
-	tk_ok(t, TK_LEAKS, 0, START_SHSTK);
+	test_run_exit(t, "task", TK_LEAKS, 0, START_SHSTK, 0);
 	CHECK_EQ(t, frame_free_count(), before, "free frames after 100 fork and 100 thread cycles");
 }

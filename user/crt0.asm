@@ -23,10 +23,28 @@ _start:
 	jnz crt0_start_failed
 .no_shstk:
 	test r14, 2
-	jz .start
+	jz .no_wrss
 	mov eax, SYS_SHSTK_CTL
 	mov edi, SHSTK_OP_ENABLE
 	mov esi, SHSTK_FEAT_WRSS
+	syscall
+	test rax, rax
+	jnz crt0_start_failed
+.no_wrss:
+	test r14, 4
+	jz .no_ibt
+	mov eax, SYS_SHSTK_CTL
+	mov edi, SHSTK_OP_ENABLE
+	mov esi, SHSTK_FEAT_IBT
+	syscall
+	test rax, rax
+	jnz crt0_start_failed
+.no_ibt:
+	test r14, 8
+	jz .start
+	mov eax, SYS_SHSTK_CTL
+	mov edi, SHSTK_OP_ENABLE
+	mov esi, SHSTK_FEAT_NOTRACK
 	syscall
 	test rax, rax
 	jnz crt0_start_failed

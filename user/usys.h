@@ -92,6 +92,26 @@ static inline long sys_task_stats(long which)
 	return syscall3(SYS_TASK_STATS, which, 0, 0);
 }
 
+static inline long sys_sigaction(long signo, u64 handler, u64 restorer, unsigned flags)
+{
+	return syscall4(SYS_SIGACTION, signo, (long)handler, (long)restorer, flags);
+}
+
+static inline long sys_sigaltstack(u64 stack, u64 size, u64 shstk, u64 shstk_size)
+{
+	return syscall4(SYS_SIGALTSTACK, (long)stack, (long)size, (long)shstk, (long)shstk_size);
+}
+
+static inline long sys_kill(long id, long signo)
+{
+	return syscall3(SYS_KILL, id, signo, 0);
+}
+
+static inline long sys_alarm(u64 ms)
+{
+	return syscall3(SYS_ALARM, (long)ms, 0, 0);
+}
+
 static inline long sys_gettid(void)
 {
 	return syscall3(SYS_GETTID, 0, 0, 0);

@@ -14,6 +14,23 @@ struct bootinfo_efi_rt {
 	u32 type;
 };
 
+/* The loader's framebuffer (multiboot2 tag 8); type BOOT_FB_NONE if none. */
+enum bootinfo_fb_type {
+	BOOT_FB_NONE,
+	BOOT_FB_RGB,
+	BOOT_FB_INDEXED,
+	BOOT_FB_EGA_TEXT,
+	BOOT_FB_UNKNOWN,
+};
+
+struct bootinfo_fb {
+	enum bootinfo_fb_type type;
+	u64 addr; /* physical, may be above 4 GiB */
+	u32 pitch, width, height; /* pitch in bytes; EGA text: in characters */
+	u8 bpp;
+	u8 red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+};
+
 struct bootinfo {
 	unsigned protocol; /* 1 or 2 */
 	char cmdline[CMDLINE_MAX];
@@ -24,6 +41,7 @@ struct bootinfo {
 	u8 rsdp[36]; /* copy of the ACPI RSDP; rsdp_len 0 if none */
 	unsigned rsdp_len;
 	u64 efi_systab;
+	struct bootinfo_fb fb;
 	u64 info_phys, info_size;
 	/* What efi.c identity-maps for runtime-service calls. */
 	bool efi_mmap; /* the loader passed the EFI memory map */

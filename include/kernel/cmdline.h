@@ -1,8 +1,8 @@
 /*
  * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS",
- * "list", "efivars=on|off" and "uart=io:PORT|mmio:ADDR[,stride=N]".  Pure
- * code, host-tested.  Nothing unknown is ignored: it is collected and
- * reported.
+ * "screen=off|SECONDS", "list", "efivars=on|off" and
+ * "uart=io:PORT|mmio:ADDR[,stride=N]".  Pure code, host-tested.  Nothing
+ * unknown is ignored: it is collected and reported.
  */
 #ifndef CETBED_KERNEL_CMDLINE_H
 #define CETBED_KERNEL_CMDLINE_H
@@ -12,6 +12,8 @@
 #define CMDLINE_BUF 1024
 #define CMDLINE_MAX_PATTERNS 32
 #define CMDLINE_MAX_UNKNOWN 16
+/* screen=SECONDS: up to an hour of verdict screen before power-off. */
+#define CMDLINE_SCREEN_MAX 3600
 #define CMDLINE_MAX_UARTS 4
 
 /* A UART named on the command line: a 16550 at an I/O port or at MMIO. */
@@ -28,13 +30,17 @@ struct cmdline {
 	bool tests_given; /* a tests= option appeared, even an empty one */
 	bool list;	  /* print the test names and stop */
 	unsigned timeout_s; /* per-run watchdog, 0 = the default */
+	/* Seconds the verdict screen stays before power-off; 0 (screen=off) is none. */
+	unsigned screen_seconds;
 	bool efivars_off;   /* keep no progress or summary in UEFI variables */
 	struct cmdline_uart uarts[CMDLINE_MAX_UARTS];
 	unsigned nr_uarts;
-	const char *bad_value; /* an option with a malformed value */
 	const char *unknown[CMDLINE_MAX_UNKNOWN];
 	unsigned nr_unknown;
-	/* Problems beyond unknown options (too many patterns...), counted. */
+	/* Known options with a value they do not take, e.g. "screen=soon". */
+	const char *invalid[CMDLINE_MAX_UNKNOWN];
+	unsigned nr_invalid;
+	/* Problems beyond unknown and invalid options (too many patterns...), counted. */
 	unsigned nr_dropped;
 };
 

@@ -39,6 +39,12 @@ void tss_set_rsp0(u64 rsp0);
 /* Gives the IST slots their own guarded stacks once mm/ is up. */
 void tss_init_ist(void);
 
+/* The interrupt SSP table: a supervisor shadow stack per IST vector. */
+void kshstk_setup_ist(void);
+extern u64 ist_ssp_table[8];
+/* The current SSP (0 when supervisor shadow stacks are off). */
+u64 kshstk_ssp(void);
+
 #define IST_DF 1
 #define IST_NMI 2
 #define IST_MC 3

@@ -10,6 +10,7 @@
 struct kctx {
 	u64 rbx, rbp, r12, r13, r14, r15;
 	u64 rsp, rflags;
+	u64 ssp; /* 0 without supervisor shadow stacks */
 };
 
 /*
@@ -17,15 +18,7 @@ struct kctx {
  * value given to kctx_resume() when something resumed the context instead.
  */
 long kctx_call(struct kctx *ctx, void (*fn)(void *), void *arg);
-/* Where and how ring 3 starts. */
-struct user_entry {
-	u64 rip, rsp, rflags;
-	u64 rdi, rsi, rdx;
-};
-
-/* Like kctx_call, but enters ring 3 as described by e. */
-long kctx_enter_user(struct kctx *ctx, const struct user_entry *e);
-/* Returns into the kctx_call (or kctx_enter_user) that armed ctx; value != 0. */
+/* Returns into the kctx_call that armed ctx; value != 0. */
 void __noreturn kctx_resume(const struct kctx *ctx, long value);
 
 #endif

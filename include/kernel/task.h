@@ -28,6 +28,8 @@ struct task {
 	struct umem *mm; /* NULL for the kernel task */
 	u64 kstack_top;
 	u64 ksp; /* saved by switch_to */
+	u64 kshstk_top;	 /* its supervisor shadow stack; token at top - 8 */
+	u64 kssp_token;	 /* restore token left by switch_to, for the way back */
 	struct fault_catch *catch_top;
 	struct cet_task cet;
 
@@ -43,12 +45,23 @@ struct task {
 	bool vfork_child;	    /* runs on its parent's stacks; owns none */
 	struct task *vfork_parent;  /* blocked until this task ends */
 	u64 cow_faults, cow_faults_shstk;
+
+	/* Signals (kernel/signal.c). */
+	u32 sigmask, sigpending;
+	u64 alt_stack, alt_stack_size, alt_shstk, alt_shstk_size;
+	u64 alarm_tick;
+	char kill_reason[96];
 };
 
 extern struct task *current;
 
 /* Makes the running code task 0 (the kernel's runner), on its kernel stack. */
-void task_init(u64 kstack_top);
+void task_init(u64 kstack_top, u64 kshstk_top);
+
+/* Supervisor shadow stacks are on (the kernel runs on them). */
+extern bool kshstk_on;
+/* The current task's supervisor token, for CLRSSBSY before SYSRET. */
+extern u64 kshstk_token_cur;
 /*
  * A new ring-3 task that starts by returning to user mode through *tf.
  * Returns NULL when out of tasks or memory.

@@ -15,11 +15,14 @@
 #define USER_STACK_TOP 0x00007fffffff0000UL
 #define USER_STACK_PAGES 4
 
-enum uproc_state { UPROC_NEW, UPROC_RUNNING, UPROC_EXITED, UPROC_FAULTED, UPROC_TIMEOUT };
+enum uproc_state { UPROC_NEW, UPROC_RUNNING, UPROC_EXITED, UPROC_FAULTED, UPROC_TIMEOUT,
+		   UPROC_KILLED };
 
 /* crt0 start flags (rdx): features it enables through SYS_SHSTK_CTL before main. */
 #define UPROC_START_SHSTK (1UL << 0)
 #define UPROC_START_WRSS (1UL << 1)
+#define UPROC_START_IBT (1UL << 2)
+#define UPROC_START_NOTRACK (1UL << 3)
 
 /* The per-run watchdog when the command line sets none (timeout=SECONDS). */
 #define UPROC_DEFAULT_TIMEOUT_MS 20000
@@ -46,12 +49,19 @@ struct uproc {
 	u64 entry, stack_top;
 	u64 arg2;	   /* rdx at entry: crt0 start flags (UPROC_START_*) */
 	u64 timeout_ms;	   /* 0: the default */
+	/* Tests of event delivery: single-step #DBs are resumed (TF cleared), counted. */
+	bool resume_single_step;
+	unsigned single_steps;
 	enum uproc_state state;
 	/* How the main task ended. */
 	long exit_code;
 	struct fault_info fault;
 	struct trap_frame fault_frame;
 	u64 fault_ssp; /* IA32_PL3_SSP when the fault was taken */
+	/* Signal handlers, shared by the program's tasks. */
+	u64 sig_handler[8], sig_restorer[8];
+	unsigned sig_flags[8];
+	char kill_reason[96]; /* why the main task was ended, if it was */
 	char out[512]; /* what the program wrote, for the test to check */
 	size_t out_len;
 	char err[96];

@@ -4,7 +4,7 @@
  *
  *   0000000000001000 .. 00007fffffffefff   user (lower half, per address space)
  *   ffff800000000000 ..                    direct map of physical memory (NX)
- *   fffffd0000000000 ..                    device memory (uncached)
+ *   fffffc0000000000 ..                    device memory (framebuffer), NX, own cache type
  *   fffffe0000000000 ..                    kernel stacks, each with a guard page below
  *   ffffffff80000000 + phys                kernel image
  */
@@ -21,8 +21,8 @@
 #define KERNEL_VMA _UL(0xffffffff80000000)
 #define PHYS_MAP_BASE _UL(0xffff800000000000)
 #define PHYS_MAP_MAX _UL(0x0000400000000000)
-#define MMIO_REGION _UL(0xfffffd0000000000)
-#define MMIO_REGION_SIZE _UL(0x0000008000000000)
+#define IOMAP_REGION _UL(0xfffffc0000000000)
+#define IOMAP_REGION_SIZE _UL(0x0000008000000000)
 #define KSTACK_REGION _UL(0xfffffe0000000000)
 #define KSTACK_REGION_SIZE _UL(0x0000008000000000)
 #define USER_BASE _UL(0x1000)

@@ -8,8 +8,6 @@
 void mm_init(const struct memmap *m);
 /* PTE_NX where the CPU has it, else 0 (the bit would be reserved). */
 u64 mm_nx(void);
-/* Maps device memory uncached; returns its virtual address, or NULL. */
-void *mm_map_mmio(u64 pa, u64 size);
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __data_end[], __bss_start[], __bss_end[], __kernel_end[];

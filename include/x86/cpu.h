@@ -109,6 +109,18 @@ static inline u32 inl(u16 port)
 	return v;
 }
 
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void cpu_pause(void)
+{
+	asm volatile("pause");
+}
+
 static inline void invlpg(u64 va)
 {
 	asm volatile("invlpg (%0)" ::"r"(va) : "memory");

@@ -3,6 +3,15 @@
 #define CETBED_X86_MSR_H
 
 #define MSR_IA32_APIC_BASE 0x0000001b
+/* Page attribute table: eight memory types, one byte each, picked by PAT:PCD:PWT. */
+#define MSR_IA32_PAT 0x00000277
+#define PAT_UC 0x00
+#define PAT_WC 0x01
+#define PAT_WT 0x04
+#define PAT_WP 0x05
+#define PAT_WB 0x06
+#define PAT_UC_MINUS 0x07
+
 #define MSR_IA32_BIOS_SIGN_ID 0x0000008b
 #define MSR_IA32_XSS 0x00000da0
 #define MSR_IA32_U_CET 0x000006a0

@@ -54,6 +54,7 @@ void trap_dump(const struct trap_frame *f, u64 cr2);
 /* One line: vector name, error code and its decoding, rip, cr2. */
 void trap_describe(const struct fault_info *fi, char *buf, size_t size);
 void idt_init(void);
+extern void (*trap_test_hook)(struct trap_frame *f);
 void idt_use_ist(void);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * Host unit tests for kernel code that touches no hardware: command-line
- * parsing (tests=, timeout=, efivars=, uart=) and globbing, memory-map sanitizing, page-table entry helpers.
+ * parsing (tests=, timeout=, list, screen=, efivars=, uart=) and globbing,
+ * memory-map sanitizing, page-table entry helpers.
  * Built with the host compiler against the kernel's own sources.
  */
 #include <stdio.h>
@@ -74,11 +75,11 @@ static void test_cmdline(void)
 
 	/* timeout=SECONDS, and malformed values are flagged. */
 	cmdline_parse(&c, "timeout=15");
-	EXPECT(c.timeout_s == 15 && !c.bad_value && !c.nr_unknown);
+	EXPECT(c.timeout_s == 15 && !c.nr_invalid && !c.nr_unknown);
 	const char *bad[] = { "timeout=", "timeout=0", "timeout=1x", "timeout=-3" };
 	for (unsigned i = 0; i < 4; i++) {
 		cmdline_parse(&c, bad[i]);
-		EXPECT(c.bad_value && c.timeout_s == 0);
+		EXPECT(c.nr_invalid == 1 && c.timeout_s == 0);
 	}
 
 	/* Unknown words are collected, never dropped silently. */
@@ -92,6 +93,26 @@ static void test_cmdline(void)
 	/* Empty list members are ignored; several tests= options add up. */
 	cmdline_parse(&c, "tests=a,,b, tests=c");
 	EXPECT(c.nr_patterns == 3 && str_eq(c.patterns[2], "c"));
+
+	/* screen= holds the verdict screen; off (the default) and 0 do not. */
+	cmdline_parse(&c, "");
+	EXPECT(c.screen_seconds == 0 && c.nr_invalid == 0);
+	cmdline_parse(&c, "screen=30");
+	EXPECT(c.screen_seconds == 30 && c.nr_invalid == 0 && c.nr_unknown == 0);
+	cmdline_parse(&c, "screen=30 screen=off");
+	EXPECT(c.screen_seconds == 0 && c.nr_invalid == 0);
+	cmdline_parse(&c, "screen=0");
+	EXPECT(c.screen_seconds == 0 && c.nr_invalid == 0);
+	cmdline_parse(&c, "screen=3600");
+	EXPECT(c.screen_seconds == CMDLINE_SCREEN_MAX && c.nr_invalid == 0);
+	/* Bad values are reported, never read as off or as a number. */
+	cmdline_parse(&c, "screen= screen=3601 screen=on screen=1s screen=-1 screen=99999999999");
+	EXPECT(c.nr_invalid == 6 && c.screen_seconds == 0 && c.nr_unknown == 0);
+	EXPECT(str_eq(c.invalid[0], "screen=") && str_eq(c.invalid[3], "screen=1s"));
+	cmdline_parse(&c, "screen");
+	EXPECT(c.nr_unknown == 1 && c.nr_invalid == 0);
+	cmdline_parse(&c, "screen=5 screen=bad");
+	EXPECT(c.screen_seconds == 5 && c.nr_invalid == 1);
 
 	/* Overflow is counted, not lost without a trace. */
 	char line[400] = "tests=";
@@ -107,15 +128,15 @@ static void test_cmdline_efivars_uart(void)
 
 	/* UEFI variables are written unless efivars=off. */
 	cmdline_parse(&c, "tests=mm_*");
-	EXPECT(!c.efivars_off && !c.bad_value);
+	EXPECT(!c.efivars_off && !c.nr_invalid);
 	cmdline_parse(&c, "efivars=off tests=mm_*");
-	EXPECT(c.efivars_off && !c.bad_value && !c.nr_unknown && c.nr_patterns == 1);
+	EXPECT(c.efivars_off && !c.nr_invalid && !c.nr_unknown && c.nr_patterns == 1);
 	cmdline_parse(&c, "efivars=off efivars=on");
-	EXPECT(!c.efivars_off && !c.bad_value);
+	EXPECT(!c.efivars_off && !c.nr_invalid);
 	const char *bad_efi[] = { "efivars=", "efivars=no", "efivars=OFF", "efivars=off," };
 	for (unsigned i = 0; i < 4; i++) {
 		cmdline_parse(&c, bad_efi[i]);
-		EXPECT(c.bad_value && str_eq(c.bad_value, bad_efi[i]) && !c.efivars_off);
+		EXPECT(c.nr_invalid == 1 && str_eq(c.invalid[0], bad_efi[i]) && !c.efivars_off);
 	}
 	cmdline_parse(&c, "efivars");
 	EXPECT(c.nr_unknown == 1);
@@ -123,11 +144,11 @@ static void test_cmdline_efivars_uart(void)
 	/* uart=io:PORT and uart=mmio:ADDR[,stride=N], hex or decimal. */
 	cmdline_parse(&c, "uart=io:0x2f8");
 	EXPECT(c.nr_uarts == 1 && !c.uarts[0].mmio && c.uarts[0].addr == 0x2f8 &&
-	       c.uarts[0].stride == 1 && !c.bad_value);
+	       c.uarts[0].stride == 1 && !c.nr_invalid);
 	cmdline_parse(&c, "uart=mmio:0xFE030000,stride=4 uart=io:760");
 	EXPECT(c.nr_uarts == 2 && c.uarts[0].mmio && c.uarts[0].addr == 0xfe030000 &&
 	       c.uarts[0].stride == 4 && !c.uarts[1].mmio && c.uarts[1].addr == 760 &&
-	       c.uarts[1].stride == 1 && !c.bad_value);
+	       c.uarts[1].stride == 1 && !c.nr_invalid);
 	cmdline_parse(&c, "uart=mmio:0x4000000000,stride=2");
 	EXPECT(c.nr_uarts == 1 && c.uarts[0].addr == 0x4000000000UL && c.uarts[0].stride == 2);
 	const char *bad_uart[] = {
@@ -137,7 +158,7 @@ static void test_cmdline_efivars_uart(void)
 	};
 	for (unsigned i = 0; i < ARRAY_SIZE(bad_uart); i++) {
 		cmdline_parse(&c, bad_uart[i]);
-		EXPECT(c.bad_value && str_eq(c.bad_value, bad_uart[i]) && c.nr_uarts == 0);
+		EXPECT(c.nr_invalid == 1 && str_eq(c.invalid[0], bad_uart[i]) && c.nr_uarts == 0);
 	}
 	/* More UARTs than kept are counted, not dropped silently. */
 	cmdline_parse(&c, "uart=io:0x2f8 uart=io:0x3e8 uart=io:0x2e8 uart=io:0x100 uart=io:0x200");
