@@ -57,11 +57,13 @@ TEST(uefi_call_convention_cet_off, "uefi")
 	u64 ret = 0;
 
 	/*
-	 * A nonzero IA32_S_CET must come back after the call: WR_SHSTK_EN alone
-	 * only permits WRSS at CPL0, harmless to leave on for a moment.
+	 * IA32_S_CET must come back whole after the call, with WR_SHSTK_EN
+	 * added for the test (it only permits WRSS at CPL0) beside whatever
+	 * the kernel runs with (SH_STK_EN, ENDBR_EN).
 	 */
+	u64 s_cet = has_cet ? rdmsr(MSR_IA32_S_CET) : 0;
 	if (cpu.shstk)
-		wrmsr(MSR_IA32_S_CET, CET_WR_SHSTK_EN);
+		wrmsr(MSR_IA32_S_CET, s_cet | CET_WR_SHSTK_EN);
 	uefi_probe_read_s_cet = has_cet;
 	memset(&uefi_probe_seen, 0, sizeof(uefi_probe_seen));
 	asm volatile("sti" ::: "memory");
@@ -70,7 +72,7 @@ TEST(uefi_call_convention_cet_off, "uefi")
 	uefi_check_state(t, &before, "the stand-in call");
 	cli();
 	if (cpu.shstk)
-		wrmsr(MSR_IA32_S_CET, 0);
+		wrmsr(MSR_IA32_S_CET, s_cet);
 	if (!CHECK(t, called, "no runtime address space to call through"))
 		return;
 
