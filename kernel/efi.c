@@ -166,7 +166,8 @@ static int efi_map_region(const struct bootinfo_efi_rt *r)
 	return 0;
 }
 
-static int efi_build_space(u64 *mapped_kib)
+/* The runtime PML4 with the shared kernel half and the firmware stack. */
+static int efi_build_base(void)
 {
 	u64 pa = frame_alloc();
 
@@ -175,6 +176,18 @@ static int efi_build_space(u64 *mapped_kib)
 	efi.pml4 = phys_to_virt(pa);
 	for (unsigned k = PML4_KERNEL_FIRST; k < PT_ENTRIES; k++)
 		efi.pml4[k] = kernel_pml4[k];
+	for (u64 va = EFI_STACK_BASE; va < EFI_STACK_TOP; va += PAGE_SIZE) {
+		u64 frame = frame_alloc();
+		if (!frame || pt_map(efi.pml4, va, frame, PTE_W | mm_nx())) {
+			efi.pml4 = NULL; /* a few frames leak; the boot goes on */
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int efi_map_regions(u64 *mapped_kib)
+{
 	*mapped_kib = 0;
 	for (unsigned i = 0; i < boot.nr_efi_rt; i++) {
 		const struct bootinfo_efi_rt *r = &boot.efi_rt[i];
@@ -186,11 +199,6 @@ static int efi_build_space(u64 *mapped_kib)
 			return err;
 		}
 		*mapped_kib += r->pages * (PAGE_SIZE >> 10);
-	}
-	for (u64 va = EFI_STACK_BASE; va < EFI_STACK_TOP; va += PAGE_SIZE) {
-		u64 frame = frame_alloc();
-		if (!frame || pt_map(efi.pml4, va, frame, PTE_W | mm_nx()))
-			return -ENOMEM;
 	}
 	return 0;
 }
@@ -240,10 +248,11 @@ static void efi_run(struct efi_call *c)
 
 	bool faulted = fault_catch_call(&fc, efi_call_body, c);
 
+	/* Whatever firmware changed in CR0 and CR4 comes back too. */
 	write_cr3(cr3);
 	if (read_cr0() != cr0)
 		write_cr0(cr0);
-	if (cr4 & X86_CR4_CET)
+	if (read_cr4() != cr4)
 		write_cr4(cr4);
 	if (has_cet)
 		wrmsr(MSR_IA32_S_CET, s_cet);
@@ -270,6 +279,23 @@ static bool efi_copy_in(void *dst, u64 pa, u64 len)
 		return false;
 	efi_run(&c);
 	return !efi.broken;
+}
+
+bool efi_call_probe(u64 fn, const u64 *args, u64 *ret)
+{
+	struct efi_call c = { .fn = fn };
+
+	if (!efi.pml4 || efi.broken)
+		return false;
+	memcpy(c.args, args, sizeof(c.args));
+	efi_run(&c);
+	*ret = c.status;
+	return !efi.broken;
+}
+
+u64 efi_space_phys(void)
+{
+	return efi.pml4 ? virt_to_phys(efi.pml4) : 0;
 }
 
 static u64 efi_call5(u64 fn, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4)
@@ -327,6 +353,11 @@ void efi_init(void)
 	char vendor[33];
 	u64 kib;
 
+	/* Built on every boot path: tests call through it without firmware too. */
+	if (efi_build_base()) {
+		diag("efi: no memory for the runtime address space: runtime services not used");
+		return;
+	}
 	if (!boot.efi_systab) {
 		diag("efi: no UEFI system table from the loader (BIOS boot or multiboot1): no "
 		     "runtime services, results are not kept in UEFI variables");
@@ -343,8 +374,8 @@ void efi_init(void)
 		     boot.efi_rt_dropped, BOOT_EFI_RT_MAX);
 		return;
 	}
-	if (efi_build_space(&kib)) {
-		diag("efi: could not build the runtime address space: runtime services not used");
+	if (efi_map_regions(&kib)) {
+		diag("efi: runtime services not used");
 		return;
 	}
 	const char *why = efi_find_services(&st, vendor, sizeof(vendor));

@@ -106,7 +106,7 @@ static void efivars_report_previous(void)
 		diag("previous run: %s", sum);
 }
 
-void efivars_boot(bool writes)
+void efivars_boot(const char *no_writes)
 {
 	if (!efi_available())
 		return;
@@ -114,12 +114,12 @@ void efivars_boot(bool writes)
 	efivars_report_previous();
 	if (!efi_available())
 		return;
-	efivars_writing = writes;
-	if (writes)
+	efivars_writing = !no_writes;
+	if (efivars_writing)
 		diag("efi: run %lx: progress in %s, summary in %s (vendor GUID %s)",
 		     efivars_run_id, EFIVARS_PROGRESS, EFIVARS_SUMMARY, EFI_CETBED_GUID_TEXT);
 	else
-		diag("efi: efivars=off: run %lx is not recorded in UEFI variables",
+		diag("efi: %s: run %lx is not recorded in UEFI variables", no_writes,
 		     efivars_run_id);
 }
 
@@ -130,8 +130,8 @@ void efivars_test_start(unsigned number, const char *name)
 	if (!efivars_writing || efivars_progress_failed)
 		return;
 	int n = snprintf(rec, sizeof(rec), "run=%lx test=%u %s", efivars_run_id, number, name);
-	int err = efi_var_set(EFIVARS_PROGRESS, rec, (size_t)n < sizeof(rec) ? (size_t)n
-									      : sizeof(rec) - 1);
+	int err = efi_var_set(EFIVARS_PROGRESS, rec,
+			      (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1);
 	if (err) {
 		/* Once is enough: the store is full or the firmware refuses. */
 		efivars_progress_failed = true;

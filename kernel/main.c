@@ -95,7 +95,8 @@ static void __noreturn kernel_main_stack(void *unused)
 		     kshstk_ssp());
 	timer_init();
 	report_cmdline();
-	efivars_boot(!cmdline.efivars_off);
+	/* A list run tests nothing: the previous run's record stays. */
+	efivars_boot(cmdline.efivars_off ? "efivars=off" : cmdline.list ? "list" : NULL);
 	diag("mm: %lu of %lu frames free after boot", frame_free_count(), frame_total_count());
 	tests_run(&cmdline, boot_errors);
 	panic("tests_run returned");

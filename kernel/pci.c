@@ -85,7 +85,7 @@ unsigned pci_scan(void (*fn)(const struct pci_dev *d, void *ctx), void *ctx)
 				}
 				bool multi = d.header_type & PCI_HEADER_MULTIFUNCTION;
 				d.header_type &= (u8)~PCI_HEADER_MULTIFUNCTION;
-				/* Functions of the host bridge at 0:0 host root buses of their own number. */
+				/* Host bridge 0:0.N is the root of bus N. */
 				if (bus == 0 && dev == 0 && fn_nr && d.class == PCI_CLASS_BRIDGE &&
 				    d.subclass == 0)
 					pci_queue(&w, fn_nr);

@@ -1,15 +1,25 @@
 /*
- * UEFI runtime services: a variable round trip through GetVariable and
- * SetVariable, and the kernel state each call must leave as it found it
- * (CR3, CR4 with CET, IA32_S_CET, the interrupt flag).
+ * UEFI runtime services: the call path itself, with a stand-in service on
+ * every platform (the Microsoft x64 convention, and interrupts and CET off
+ * for the call, restored after), and a variable round trip through the
+ * real GetVariable and SetVariable where firmware provides them.
  */
 #include "errno.h"
 #include "kernel/cpu.h"
 #include "kernel/efi.h"
 #include "lib.h"
+#include "mm/layout.h"
 #include "test.h"
+#include "x86/cet.h"
 #include "x86/cpu.h"
 #include "x86/msr.h"
+
+/* tests/uefi_probe.asm */
+u64 uefi_probe(void);
+extern struct {
+	u64 args[6], rsp, cr3, cr4, rflags, s_cet;
+} uefi_probe_seen;
+extern u64 uefi_probe_read_s_cet;
 
 #define UEFI_TEST_VAR "CetbedSelfTest"
 
@@ -36,6 +46,53 @@ static void uefi_check_state(struct test_case_run *t, const struct uefi_state *b
 		test_fail(t, "after %s: cr3 %lx cr4 %lx s_cet %lx if %lx; before: %lx %lx %lx %lx",
 			  after, now.cr3, now.cr4, now.s_cet, now.rflags_if, before->cr3,
 			  before->cr4, before->s_cet, before->rflags_if);
+}
+
+TEST(uefi_call_convention_cet_off, "uefi")
+{
+	static const u64 args[6] = { 0x1111111111111101, 0x2222222222222202, 0x3333333333333303,
+				     0x4444444444444404, 0x5555555555555505, 0x6666666666666606 };
+	bool has_cet = cpu.shstk || cpu.ibt;
+	struct uefi_state before;
+	u64 ret = 0;
+
+	/*
+	 * IA32_S_CET must come back whole after the call, with WR_SHSTK_EN
+	 * added for the test (it only permits WRSS at CPL0) beside whatever
+	 * the kernel runs with (SH_STK_EN, ENDBR_EN).
+	 */
+	u64 s_cet = has_cet ? rdmsr(MSR_IA32_S_CET) : 0;
+	if (cpu.shstk)
+		wrmsr(MSR_IA32_S_CET, s_cet | CET_WR_SHSTK_EN);
+	uefi_probe_read_s_cet = has_cet;
+	memset(&uefi_probe_seen, 0, sizeof(uefi_probe_seen));
+	asm volatile("sti" ::: "memory");
+	uefi_state(&before);
+	bool called = efi_call_probe((u64)uefi_probe, args, &ret);
+	uefi_check_state(t, &before, "the stand-in call");
+	cli();
+	if (cpu.shstk)
+		wrmsr(MSR_IA32_S_CET, s_cet);
+	if (!CHECK(t, called, "no runtime address space to call through"))
+		return;
+
+	CHECK_EQ(t, ret, ~args[0], "result in rax");
+	static const char *const where[6] = { "rcx", "rdx", "r8", "r9", "[rsp+40]", "[rsp+48]" };
+	for (int i = 0; i < 6; i++)
+		CHECK(t, uefi_probe_seen.args[i] == args[i], "argument %d arrived in %s as 0x%lx",
+		      i + 1, where[i], uefi_probe_seen.args[i]);
+	/* The call pushed the return address onto a 16-byte aligned rsp. */
+	CHECK_EQ(t, uefi_probe_seen.rsp & 15, 8, "rsp mod 16 at entry");
+	CHECK(t, uefi_probe_seen.rsp < USER_TOP, "not on the firmware stack: rsp 0x%lx",
+	      uefi_probe_seen.rsp);
+	CHECK_EQ(t, uefi_probe_seen.cr3, efi_space_phys(), "cr3 during the call");
+	CHECK_EQ(t, uefi_probe_seen.cr4 & X86_CR4_CET, 0, "CR4.CET during the call");
+	CHECK_EQ(t, uefi_probe_seen.s_cet, 0, "IA32_S_CET during the call");
+	CHECK_EQ(t, uefi_probe_seen.rflags & (X86_RFLAGS_IF | X86_RFLAGS_DF), 0,
+		 "IF and DF during the call");
+	if (before.cr4 & X86_CR4_CET)
+		diag("uefi: CR4.CET (and IA32_S_CET 0x%lx) cleared for the call and restored",
+		     before.s_cet);
 }
 
 TEST(uefi_variable_roundtrip, "uefi")

@@ -67,6 +67,15 @@ bool efi_available(void);
 int efi_var_set(const char *name, const void *data, size_t len);
 int efi_var_get(const char *name, void *buf, size_t *len);
 u64 efi_last_status(void);
+
+/*
+ * For tests: calls fn, a Microsoft x64 function, with args[0..5] exactly as
+ * a runtime service is called (its address space and stack, interrupts and
+ * CET off).  Works without firmware.  False if there is no address space.
+ */
+bool efi_call_probe(u64 fn, const u64 *args, u64 *ret);
+/* Physical address of the runtime address space's PML4, 0 if none. */
+u64 efi_space_phys(void);
 /* "EFI_NOT_FOUND" and the like; a number for codes it does not know. */
 const char *efi_status_name(u64 status, char *buf, size_t size);
 

@@ -8,7 +8,8 @@
  *   CetbedSummary   the result summary line (include/summary.h)
  *
  * <id> is this boot's TSC in hex.  Every call is a no-op without runtime
- * services; efivars=off keeps the reading and drops the writes.
+ * services; efivars=off (and a list run, which tests nothing) keeps the
+ * reading and drops the writes.
  */
 #ifndef CETBED_KERNEL_EFIVARS_H
 #define CETBED_KERNEL_EFIVARS_H
@@ -20,8 +21,11 @@ struct summary;
 #define EFIVARS_PROGRESS "CetbedProgress"
 #define EFIVARS_SUMMARY "CetbedSummary"
 
-/* Reports what the previous run left behind and picks this run's id. */
-void efivars_boot(bool writes);
+/*
+ * Reports what the previous run left behind and picks this run's id;
+ * no_writes, if not NULL, says why this run stores nothing.
+ */
+void efivars_boot(const char *no_writes);
 void efivars_test_start(unsigned number, const char *name);
 /* Stores the summary, then marks the run done. */
 void efivars_run_end(const struct summary *s);
