@@ -102,10 +102,9 @@ u64 pt_unmap(u64 *pml4, u64 va)
 
 static void free_level(u64 *t, int level)
 {
-	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+	for (unsigned i = pt_next_present(t, 0, PT_ENTRIES); i < PT_ENTRIES;
+	     i = pt_next_present(t, i + 1, PT_ENTRIES)) {
 		u64 e = t[i];
-		if (!(e & PTE_P))
-			continue;
 		if (level == 1 || (e & PTE_PS)) {
 			if (e & PTE_SW_OWNED)
 				frame_put(pte_addr(e));
@@ -118,9 +117,8 @@ static void free_level(u64 *t, int level)
 
 void pt_free_user(u64 *pml4)
 {
-	for (unsigned i = 0; i < PML4_KERNEL_FIRST; i++) {
-		if (!(pml4[i] & PTE_P))
-			continue;
+	for (unsigned i = pt_next_present(pml4, 0, PML4_KERNEL_FIRST); i < PML4_KERNEL_FIRST;
+	     i = pt_next_present(pml4, i + 1, PML4_KERNEL_FIRST)) {
 		free_level(table(pml4[i]), 3);
 		frame_free(pte_addr(pml4[i]));
 		pml4[i] = 0;

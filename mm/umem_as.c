@@ -52,23 +52,21 @@ void umem_put(struct umem *u)
 /* Visits every present user leaf (4 KiB pages only: user space has no others). */
 static void for_each_leaf(u64 *pml4, void (*fn)(u64 va, u64 *pte, void *ctx), void *ctx)
 {
-	for (unsigned i4 = 0; i4 < PML4_KERNEL_FIRST; i4++) {
-		if (!(pml4[i4] & PTE_P))
-			continue;
+	const unsigned n4 = PML4_KERNEL_FIRST, n = PT_ENTRIES;
+	for (unsigned i4 = pt_next_present(pml4, 0, n4); i4 < n4;
+	     i4 = pt_next_present(pml4, i4 + 1, n4)) {
 		u64 *pdpt = phys_to_virt(pte_addr(pml4[i4]));
-		for (unsigned i3 = 0; i3 < PT_ENTRIES; i3++) {
-			if (!(pdpt[i3] & PTE_P))
-				continue;
+		for (unsigned i3 = pt_next_present(pdpt, 0, n); i3 < n;
+		     i3 = pt_next_present(pdpt, i3 + 1, n)) {
 			u64 *pd = phys_to_virt(pte_addr(pdpt[i3]));
-			for (unsigned i2 = 0; i2 < PT_ENTRIES; i2++) {
-				if (!(pd[i2] & PTE_P))
-					continue;
+			for (unsigned i2 = pt_next_present(pd, 0, n); i2 < n;
+			     i2 = pt_next_present(pd, i2 + 1, n)) {
 				u64 *pt = phys_to_virt(pte_addr(pd[i2]));
-				for (unsigned i1 = 0; i1 < PT_ENTRIES; i1++)
-					if (pt[i1] & PTE_P)
-						fn(((u64)i4 << 39) | ((u64)i3 << 30) | ((u64)i2 << 21) |
-							   ((u64)i1 << 12),
-						   &pt[i1], ctx);
+				for (unsigned i1 = pt_next_present(pt, 0, n); i1 < n;
+				     i1 = pt_next_present(pt, i1 + 1, n))
+					fn(((u64)i4 << 39) | ((u64)i3 << 30) | ((u64)i2 << 21) |
+						   ((u64)i1 << 12),
+					   &pt[i1], ctx);
 			}
 		}
 	}

@@ -13,6 +13,24 @@ extern u64 *kernel_pml4;
  * shadow-stack page.  Returns 0 or -ENOMEM.
  */
 int pt_map(u64 *pml4, u64 va, u64 pa, u64 flags);
+
+/*
+ * The first present entry of t[i..end), or end.  Tables are mostly empty:
+ * eight entries at a time on 8-aligned groups, so a walk of a sparse
+ * address space costs a fraction of the instructions.
+ */
+static inline unsigned pt_next_present(const u64 *t, unsigned i, unsigned end)
+{
+	while (i < end && !(t[i] & PTE_P)) {
+		if (!(i & 7) && i + 8 <= end &&
+		    !((t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] | t[i + 5] | t[i + 6] |
+		       t[i + 7]) & PTE_P))
+			i += 8;
+		else
+			i++;
+	}
+	return i;
+}
 int pt_map_large(u64 *pml4, u64 va, u64 pa, u64 flags);
 /* Returns the old entry (0 if none) and flushes it from the TLB. */
 u64 pt_unmap(u64 *pml4, u64 va);

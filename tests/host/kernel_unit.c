@@ -8,6 +8,7 @@
 
 #include "kernel/cmdline.h"
 #include "mm/memmap.h"
+#include "mm/pt.h"
 #include "x86/paging.h"
 
 static int passed, failed;
@@ -270,6 +271,50 @@ static void test_paging(void)
 	EXPECT(pte_stray_shstk(PTE_P | PTE_D) && !pte_stray_shstk(ss) && !pte_stray_shstk(ro));
 }
 
+static unsigned naive_next_present(const u64 *t, unsigned i, unsigned end)
+{
+	while (i < end && !(t[i] & PTE_P))
+		i++;
+	return i;
+}
+
+/* The grouped scan finds exactly what an entry-by-entry scan finds. */
+static void test_pt_next_present(void)
+{
+	static u64 t[512];
+	u64 seed = 12345;
+	int mismatches = 0, cases = 0;
+	for (int round = 0; round < 400; round++) {
+		/* Sparse to dense; non-present entries keep other bits set. */
+		unsigned density = 1 + round % 40;
+		for (unsigned k = 0; k < 512; k++) {
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			u64 r = seed >> 33;
+			t[k] = (r % 400 < density) ? (r << 12) | PTE_P : (r << 12) & ~(u64)PTE_P;
+		}
+		for (unsigned end = 0; end <= 512; end += (end < 20 ? 1 : 61)) {
+			for (unsigned i = 0; i <= end; i += (i < 20 ? 1 : 7)) {
+				cases++;
+				if (pt_next_present(t, i, end) != naive_next_present(t, i, end))
+					mismatches++;
+			}
+		}
+	}
+	EXPECT(cases > 10000);
+	EXPECT(mismatches == 0);
+	for (unsigned k = 0; k < 512; k++)
+		t[k] = 0;
+	EXPECT(pt_next_present(t, 0, 512) == 512);
+	t[511] = PTE_P;
+	EXPECT(pt_next_present(t, 0, 512) == 511);
+	EXPECT(pt_next_present(t, 0, 511) == 511);
+	t[9] = PTE_P | PTE_W;
+	EXPECT(pt_next_present(t, 3, 512) == 9);
+	EXPECT(pt_next_present(t, 10, 512) == 511);
+	t[7] = ~(u64)PTE_P; /* every other bit set: still not present */
+	EXPECT(pt_next_present(t, 0, 9) == 9);
+}
+
 int main(void)
 {
 	test_glob();
@@ -277,6 +322,7 @@ int main(void)
 	test_cmdline_efivars_uart();
 	test_memmap();
 	test_paging();
+	test_pt_next_present();
 	printf("kernel-unit: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
