@@ -131,6 +131,15 @@ MUTANTS = {
                               "	return pte & ~PTE_W;",
                               ["task_shstk_dirty_page_not_shadow_stack", "task_fork_cow_ptes",
                                "task_mprotect_saves_dirty"], "bochs"),
+    # The grouped page-table scan misses every eighth entry: exit leaks
+    # those pages, fork leaves them out of the child.
+    "pt-scan-skips-eighth": ("include/mm/pt.h", " | t[i + 6] |\n\t\t       t[i + 7])",
+                             " | t[i + 6])",
+                             ["mm_user_runs_leak_no_frames", "task_preemption_deep_calls"]),
+    # The fast preemption tick counted as a whole timer tick: watchdog and
+    # alarm time would run ten times too fast (QEMU is where it engages).
+    "fast-tick-counts-each": ("kernel/timer.c", "if (++fast_sub >= fast)", "if (++fast_sub >= 1)",
+                              ["task_preemption_deep_calls"]),
     "fork-shares-writable": ("mm/umem_as.c", "	else if (e & PTE_W)\n		e = pte_wrprotect(e) | PTE_SW_COW;", "",
                              ["task_fork_and_wait", "task_fork_cow_ptes"]),
     "wait-wrong-vector": ("kernel/task_syscalls.c", "		ws->vector = t->fault.vector;",
