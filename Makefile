@@ -152,7 +152,8 @@ run:
 # Host programs built from kernel sources: unit tests, and the drivers
 # tests/host/test_qr.py and test_summary.py run.
 HOST_PROGS := kernel-unit qr-unit qr-render summary-tool
-host_src_kernel-unit := tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c
+host_src_kernel-unit := tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c \
+	kernel/smbios_parse.c
 host_src_qr-unit := tests/host/qr_unit.c kernel/qr.c kernel/qr_matrix.c
 host_src_qr-render := tests/host/qr_render.c kernel/qr.c kernel/qr_matrix.c
 host_src_summary-tool := tests/host/summary_tool.c kernel/summary.c kernel/sha256.c

@@ -12,6 +12,7 @@
 #include "kernel/efivars.h"
 #include "kernel/power.h"
 #include "kernel/report.h"
+#include "kernel/smbios.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
 #include "x86/msr.h"
@@ -132,6 +133,7 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	idt_use_ist();
 	syscall_init();
 	efi_init();
+	smbios_init();
 
 	kernel_stack_top = kstack_alloc();
 	if (!kernel_stack_top)

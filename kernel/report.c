@@ -7,6 +7,7 @@
 #include "kernel/cpu.h"
 #include "kernel/fbcon.h"
 #include "kernel/report.h"
+#include "kernel/smbios.h"
 #include "lib.h"
 #include "qr.h"
 
@@ -27,6 +28,7 @@ const struct summary *report_summary(const struct verdict_info *vi, char *text, 
 	if (vi->nr_failed > VERDICT_MAX_FAILED)
 		s.failing_truncated = true;
 	cpu_fill_summary(&s);
+	summary_set_machine(&s, smbios_machine());
 	summary_hash_take(&s);
 	*len = summary_format(&s, text, size);
 	return &s;

@@ -4,7 +4,8 @@
 Boots with a display adapter (screenshot.py), takes a screendump of the
 verdict screen, decodes its QR code with zbarimg (Debian's zbar-tools, an
 independent decoder), and checks the decoded summary against the run's
-serial log: verdict, counts, failing tests, and the SHA-256 log hash.
+serial log: verdict, counts, failing tests, and the SHA-256 log hash; and
+its machine model against the SMBIOS System Information given to QEMU.
 Exit status 0 when everything agrees.
 """
 import os
@@ -19,6 +20,7 @@ import summary   # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RESULTS = os.path.join(ROOT, "build", "results")
 CMDLINE = "tests=mm_*,user_exit_status,shstk_call_ret_nested_64 screen=30"
+SMBIOS_MAKER, SMBIOS_PRODUCT = "cetbed-lab", "QR check (model 7)"
 
 
 def fail(msg):
@@ -29,7 +31,9 @@ def fail(msg):
 def main():
     png = os.path.join(RESULTS, "qr-check-screen.png")
     shot = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "harness", "screenshot.py"),
-                           "--cmdline", CMDLINE, "--out", png], cwd=ROOT)
+                           "--cmdline", CMDLINE, "--out", png, "--smbios",
+                           "type=1,manufacturer=%s,product=%s" % (SMBIOS_MAKER, SMBIOS_PRODUCT)],
+                          cwd=ROOT)
     if shot.returncode:
         fail("no screenshot of the verdict screen (screenshot.py exit %d)" % shot.returncode)
     log_path = os.path.join(RESULTS, "qemu-uefi-screen.log")
@@ -52,6 +56,7 @@ def main():
         "verdict": r.verdict, "planned": r.plan, "passed": counts["PASS"],
         "skipped": counts["SKIP"], "failed": counts["FAIL"] + counts["TIMEOUT"],
         "errors": counts["ERROR"], "log_hash": summary.log_hash(log),
+        "machine": "%s %s" % (SMBIOS_MAKER, SMBIOS_PRODUCT),
     }
     bad = ["%s: QR says %r, the serial log %r" % (k, d.get(k), v)
            for k, v in want.items() if d.get(k) != v]

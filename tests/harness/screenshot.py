@@ -121,13 +121,13 @@ class Monitor:
         self.sock.close()
 
 
-def launch_argv(launch, sock, device):
+def launch_argv(launch, sock, device, smbios=None):
     """The harness's qemu-uefi argv with a monitor socket and a display
-    adapter instead of none."""
+    adapter instead of none, and SMBIOS fields if given."""
     argv = list(launch.argv)
     i = argv.index("-monitor")
     argv[i + 1] = "unix:%s,server,nowait" % sock
-    return argv + ["-device", device]
+    return argv + ["-device", device] + (["-smbios", smbios] if smbios else [])
 
 
 def main():
@@ -144,6 +144,8 @@ def main():
     ap.add_argument("--device", default="VGA",
                     help="display adapter (default VGA); e.g. "
                     "VGA,xres=2560,yres=1600 offers a high-DPI mode")
+    ap.add_argument("--smbios", help="QEMU -smbios value, e.g. "
+                    "type=1,manufacturer=X,product=Y")
     ap.add_argument("--timeout", type=float, default=180.0,
                     help="seconds to wait for the verdict")
     args = ap.parse_args()
@@ -164,7 +166,7 @@ def main():
     serial_log = os.path.join(results, "qemu-uefi-screen.log")
     if os.path.exists(sock):
         os.unlink(sock)
-    argv = launch_argv(launch, sock, args.device)
+    argv = launch_argv(launch, sock, args.device, args.smbios)
     print("screenshot: %s" % " ".join(argv))
     print("  cmdline: %r" % cmdline)
 

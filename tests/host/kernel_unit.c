@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "kernel/cmdline.h"
+#include "kernel/smbios.h"
 #include "mm/memmap.h"
 #include "mm/pt.h"
 #include "x86/paging.h"
@@ -315,6 +316,98 @@ static void test_pt_next_present(void)
 	EXPECT(pt_next_present(t, 0, 9) == 9);
 }
 
+static size_t put(u8 *t, size_t at, const void *src, size_t n)
+{
+	const u8 *b = src;
+	for (size_t i = 0; i < n; i++)
+		t[at + i] = b[i];
+	return at + n;
+}
+
+static void fix_sum(u8 *p, size_t n, size_t at)
+{
+	u8 sum = 0;
+	p[at] = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += p[i];
+	p[at] = (u8)-sum;
+}
+
+static void test_smbios(void)
+{
+	struct smbios_entry e;
+	u8 ep[32] = { 0 };
+
+	/* SMBIOS 3: 24 bytes, checksum at 5, table at 0x10. */
+	put(ep, 0, "_SM3_", 5);
+	ep[6] = 24, ep[7] = 3, ep[8] = 5;
+	u32 max = 0x1234;
+	u64 table = 0x7f00000;
+	put(ep, 0x0c, &max, 4);
+	put(ep, 0x10, &table, 8);
+	fix_sum(ep, 24, 5);
+	EXPECT(smbios_entry_parse(ep, 24, &e) == NULL);
+	EXPECT(e.major == 3 && e.minor == 5 && e.table == table && e.table_len == 0x1234);
+	EXPECT(smbios_entry_parse(ep, 23, &e) != NULL); /* runs past what is there */
+	ep[0x11] ^= 1;
+	EXPECT(smbios_entry_parse(ep, 24, &e) != NULL); /* checksum */
+	ep[0x11] ^= 1;
+	ep[6] = 20;
+	EXPECT(smbios_entry_parse(ep, 24, &e) != NULL); /* too short */
+
+	/* SMBIOS 2: "_SM_" (checksum at 4) and "_DMI_" from 0x10 (checksum at 0x15). */
+	u8 e2[32] = { 0 };
+	put(e2, 0, "_SM_", 4);
+	e2[5] = 0x1f, e2[6] = 2, e2[7] = 8;
+	put(e2, 0x10, "_DMI_", 5);
+	u16 tlen = 388, count = 9;
+	u32 t32 = 0xf5a10;
+	put(e2, 0x16, &tlen, 2);
+	put(e2, 0x18, &t32, 4);
+	put(e2, 0x1c, &count, 2);
+	fix_sum(e2 + 0x10, 15, 5);
+	fix_sum(e2, 0x1f, 4);
+	EXPECT(smbios_entry_parse(e2, 31, &e) == NULL);
+	EXPECT(e.major == 2 && e.minor == 8 && e.table == 0xf5a10 && e.table_len == 388 &&
+	       e.count == 9);
+	e2[0x1a] = 1; /* the table address, under the _DMI_ checksum only */
+	fix_sum(e2, 0x1f, 4);
+	EXPECT(smbios_entry_parse(e2, 31, &e) != NULL);
+	EXPECT(smbios_entry_parse((const u8 *)"_SX_ and nothing else at all...", 31, &e) != NULL);
+
+	/* A table: type 0 with a string, type 1, end (127). */
+	u8 t[256] = { 0 };
+	size_t at = 0;
+	u8 bios[] = { 0, 4, 0, 0 };
+	at = put(t, at, bios, 4);
+	at = put(t, at, "Vendor\0\0", 8);
+	size_t type1 = at;
+	u8 sys[8] = { 1, 8, 1, 0, 1, 2, 0, 0 };
+	at = put(t, at, sys, 8);
+	at = put(t, at, "ACME  \0Laptop\t9\0\0", 17);
+	u8 end[4] = { 127, 4, 2, 0 };
+	at = put(t, at, end, 4);
+	at = put(t, at, "\0\0", 2);
+	char out[65];
+	EXPECT(smbios_system_model(t, at, out, sizeof(out)) == NULL);
+	EXPECT(str_eq(out, "ACME Laptop?9"));
+	EXPECT(smbios_system_model(t, at, out, 9) == NULL && str_eq(out, "ACME Lap"));
+	t[type1 + 4] = 0; /* no manufacturer */
+	EXPECT(smbios_system_model(t, at, out, sizeof(out)) == NULL && str_eq(out, "Laptop?9"));
+	t[type1 + 5] = 0; /* nor product: Bochs's BIOS */
+	EXPECT(smbios_system_model(t, at, out, sizeof(out)) != NULL && out[0] == 0);
+	t[type1 + 4] = 1, t[type1 + 5] = 7; /* a string that is not there */
+	EXPECT(smbios_system_model(t, at, out, sizeof(out)) == NULL && str_eq(out, "ACME"));
+	t[type1 + 5] = 2;
+	EXPECT(smbios_system_model(t, type1 + 12, out, sizeof(out)) != NULL); /* strings cut */
+	EXPECT(smbios_system_model(t, type1 + 6, out, sizeof(out)) != NULL);  /* area cut */
+	t[1] = 2; /* a formatted area shorter than its header */
+	EXPECT(smbios_system_model(t, at, out, sizeof(out)) != NULL);
+	t[1] = 4;
+	t[type1] = 2; /* no type 1 before the end */
+	EXPECT(smbios_system_model(t, at, out, sizeof(out)) != NULL);
+}
+
 int main(void)
 {
 	test_glob();
@@ -323,6 +416,7 @@ int main(void)
 	test_memmap();
 	test_paging();
 	test_pt_next_present();
+	test_smbios();
 	printf("kernel-unit: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
