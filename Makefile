@@ -151,33 +151,28 @@ run:
 
 # Host programs built from kernel sources: unit tests, and the drivers
 # tests/host/test_qr.py and test_summary.py run.
-HOST_PROGS := kernel-unit qr-unit qr-render summary-tool
+HOST_PROGS := kernel-unit qr-unit qr-render summary-tool fb-unit
 host_src_kernel-unit := tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c \
 	kernel/smbios_parse.c
 host_src_qr-unit := tests/host/qr_unit.c kernel/qr.c kernel/qr_matrix.c
 host_src_qr-render := tests/host/qr_render.c kernel/qr.c kernel/qr_matrix.c
 host_src_summary-tool := tests/host/summary_tool.c kernel/summary.c kernel/sha256.c
+# The drawing code as the kernel has it; fb-unit also writes font.ppm and verdict.ppm.
+host_src_fb-unit := tests/host/fb_unit.c kernel/fb.c kernel/fb_font.c kernel/fbcon_grid.c \
+	kernel/fbcon_verdict.c
 
-host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS)) $(B)/host/fb-unit
+host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS))
 	$(B)/host/kernel-unit
 	$(B)/host/qr-unit
 	$(B)/host/fb-unit $(B)/host
 	$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'
 
 .SECONDEXPANSION:
-$(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h) Makefile
+$(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h tests/host/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$@)
 	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \
 		$(host_src_$*)
-
-# The drawing code as the kernel has it; also writes font.ppm and verdict.ppm.
-FB_HOST_SRC := kernel/fb.c kernel/fb_font.c kernel/fbcon_grid.c kernel/fbcon_verdict.c
-$(B)/host/fb-unit: tests/host/fb_unit.c $(FB_HOST_SRC) $(wildcard include/*.h include/*/*.h)
-	@mkdir -p $(dir $@)
-	$(call say,HOSTCC,$@)
-	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \
-		tests/host/fb_unit.c $(FB_HOST_SRC)
 
 test:
 	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)) qr)

@@ -14,6 +14,15 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 
+/* True if the bytes add up to 0 modulo 256 (ACPI and SMBIOS checksums). */
+static inline bool sum8_zero(const void *p, size_t n)
+{
+	u8 s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += ((const u8 *)p)[i];
+	return s == 0;
+}
+
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 

@@ -92,6 +92,8 @@ bool expect_exit(struct test_case_run *t, struct uproc *p, u64 arg0, u64 arg1, l
 bool run_user_expect_exit(struct test_case_run *t, struct uproc *p, const char *prog, u64 arg0,
 			  u64 arg1, long code);
 
+/* The value of a loaded program's variable, by symbol; ERROR if unreadable. */
+u64 test_var(struct test_case_run *t, struct uproc *p, const char *name);
 /* SKIPs with the CPUID reason unless the CPU has shadow stacks. */
 bool test_need_shstk(struct test_case_run *t);
 /* Loads a user program with crt0 start flags (UPROC_START_*); ERROR if it cannot. */

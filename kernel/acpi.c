@@ -9,8 +9,6 @@
 #include "mm/layout.h"
 #include "x86/cpu.h"
 
-#define DIRECT_LIMIT (4UL << 30) /* always direct-mapped */
-
 struct sdt_header {
 	char sig[4];
 	u32 length;
@@ -19,19 +17,11 @@ struct sdt_header {
 	u32 oem_rev, creator, creator_rev;
 } __packed;
 
-static bool sum_ok(const void *p, size_t n)
-{
-	u8 s = 0;
-	for (size_t i = 0; i < n; i++)
-		s += ((const u8 *)p)[i];
-	return s == 0;
-}
-
 static const u8 *scan_rsdp(u64 start, u64 len)
 {
 	for (u64 a = start; a + 20 <= start + len; a += 16) {
 		const u8 *p = phys_to_virt(a);
-		if (!memcmp(p, "RSD PTR ", 8) && sum_ok(p, 20))
+		if (!memcmp(p, "RSD PTR ", 8) && sum8_zero(p, 20))
 			return p;
 	}
 	return NULL;
@@ -48,10 +38,10 @@ static const u8 *find_rsdp(void)
 
 static const struct sdt_header *table_at(u64 pa)
 {
-	if (!pa || pa + sizeof(struct sdt_header) > DIRECT_LIMIT)
+	if (!direct_map_covers(pa, sizeof(struct sdt_header)))
 		return NULL;
 	const struct sdt_header *h = phys_to_virt(pa);
-	if (h->length < sizeof(*h) || pa + h->length > DIRECT_LIMIT)
+	if (h->length < sizeof(*h) || !direct_map_covers(pa, h->length))
 		return NULL;
 	return h;
 }

@@ -49,12 +49,6 @@ STATIC_ASSERT(offsetof(struct efi_systab, runtime) == 88);
 STATIC_ASSERT(offsetof(struct efi_runtime, get_variable) == 72);
 STATIC_ASSERT(offsetof(struct efi_runtime, set_variable) == 88);
 
-struct efi_guid {
-	u32 data1;
-	u16 data2, data3;
-	u8 data4[8];
-};
-
 /* 94905237-3d58-4e8e-a27a-6c2433df019b: cetbed's vendor GUID (efi.h). */
 static const struct efi_guid efi_cetbed_guid = {
 	0x94905237, 0x3d58, 0x4e8e, { 0xa2, 0x7a, 0x6c, 0x24, 0x33, 0xdf, 0x01, 0x9b }
@@ -87,6 +81,25 @@ static struct {
 bool efi_available(void)
 {
 	return efi.ready && !efi.broken;
+}
+
+u64 efi_config_table(const struct efi_guid *guid)
+{
+	struct efi_config_entry {
+		struct efi_guid guid;
+		u64 table;
+	};
+	if (!direct_map_covers(boot.efi_systab, sizeof(struct efi_systab)))
+		return 0;
+	const struct efi_systab *st = phys_to_virt(boot.efi_systab);
+	if (st->nr_tables > 256 ||
+	    !direct_map_covers(st->tables, st->nr_tables * sizeof(struct efi_config_entry)))
+		return 0;
+	const struct efi_config_entry *e = phys_to_virt(st->tables);
+	for (u64 i = 0; i < st->nr_tables; i++)
+		if (!memcmp(&e[i].guid, guid, sizeof(*guid)))
+			return e[i].table;
+	return 0;
 }
 
 u64 efi_last_status(void)

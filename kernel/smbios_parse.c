@@ -5,14 +5,6 @@
 #include "kernel/smbios.h"
 #include "lib.h"
 
-static bool sum_zero(const u8 *p, size_t n)
-{
-	u8 s = 0;
-	while (n--)
-		s += *p++;
-	return s == 0;
-}
-
 const char *smbios_entry_parse(const u8 *ep, size_t avail, struct smbios_entry *e)
 {
 	*e = (struct smbios_entry){ 0 };
@@ -21,7 +13,7 @@ const char *smbios_entry_parse(const u8 *ep, size_t avail, struct smbios_entry *
 		u8 len = ep[6];
 		if (len < 24 || len > avail)
 			return "SMBIOS 3 entry point has a bad length";
-		if (!sum_zero(ep, len))
+		if (!sum8_zero(ep, len))
 			return "SMBIOS 3 entry point checksum is wrong";
 		e->major = ep[7];
 		e->minor = ep[8];
@@ -34,7 +26,7 @@ const char *smbios_entry_parse(const u8 *ep, size_t avail, struct smbios_entry *
 		u8 len = ep[5];
 		if (len < 30 || len > avail)
 			return "SMBIOS 2 entry point has a bad length";
-		if (!sum_zero(ep, len) || memcmp(ep + 0x10, "_DMI_", 5) || !sum_zero(ep + 0x10, 15))
+		if (!sum8_zero(ep, len) || memcmp(ep + 0x10, "_DMI_", 5) || !sum8_zero(ep + 0x10, 15))
 			return "SMBIOS 2 entry point checksum is wrong";
 		e->major = ep[6];
 		e->minor = ep[7];

@@ -92,6 +92,14 @@ bool test_need_shstk(struct test_case_run *t)
 	return false;
 }
 
+u64 test_var(struct test_case_run *t, struct uproc *p, const char *name)
+{
+	u64 v = 0;
+	if (!uproc_peek(p, uproc_symbol(p, name), &v))
+		test_error(t, "cannot read %s", name);
+	return v;
+}
+
 bool test_load(struct test_case_run *t, struct uproc *p, const char *prog, u64 start)
 {
 	if (uproc_create(p, prog)) {

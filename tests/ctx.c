@@ -13,45 +13,11 @@
 
 #define START_SHSTK UPROC_START_SHSTK
 
-static bool need_shstk(struct test_case_run *t)
-{
-	if (cet_shstk_available())
-		return true;
-	test_skip(t, "%s", cet_shstk_missing_reason());
-	return false;
-}
-
-static bool cx_create(struct test_case_run *t, struct uproc *p, u64 start)
-{
-	if (uproc_create(p, "ctx")) {
-		test_error(t, "cannot load ctx: %s", p->err);
-		return false;
-	}
-	p->arg2 = start;
-	return true;
-}
-
-static u64 cx_var(struct test_case_run *t, struct uproc *p, const char *name)
-{
-	u64 v = 0;
-	if (!uproc_peek(p, uproc_symbol(p, name), &v))
-		test_error(t, "cannot read %s", name);
-	return v;
-}
-
 /* Runs a case expected to exit with code; p stays loaded for more checks. */
 static bool cx_exit(struct test_case_run *t, struct uproc *p, u64 start, u64 which, u64 arg,
 		    long code)
 {
-	return cx_create(t, p, start) && expect_exit(t, p, which, arg, code);
-}
-
-/* The same, for a case that has nothing more to check. */
-static void cx_exit_only(struct test_case_run *t, u64 start, u64 which, u64 arg, long code)
-{
-	struct uproc p;
-	cx_exit(t, &p, start, which, arg, code);
-	uproc_destroy(&p);
+	return test_load(t, p, "ctx", start) && expect_exit(t, p, which, arg, code);
 }
 
 /*
@@ -62,7 +28,7 @@ static void cx_cp(struct test_case_run *t, u64 which, u64 ec, const char *rip_sy
 		  const char *ssp_sym)
 {
 	struct uproc p;
-	if (!cx_create(t, &p, START_SHSTK))
+	if (!test_load(t, &p, "ctx", START_SHSTK))
 		return;
 	struct fault_expect want = { X86_EXC_CP, ec, uproc_symbol(&p, rip_sym), 0 };
 	if (!want.rip) {
@@ -70,7 +36,7 @@ static void cx_cp(struct test_case_run *t, u64 which, u64 ec, const char *rip_sy
 	} else if (uproc_run(&p, which, 0) != UPROC_FAULTED) {
 		test_fail(t, "case %lu ended with %ld instead of faulting", which, p.exit_code);
 	} else if (check_fault(t, &p.fault, &want)) {
-		CHECK_EQ(t, p.fault_ssp, cx_var(t, &p, ssp_sym), "SSP at #CP");
+		CHECK_EQ(t, p.fault_ssp, test_var(t, &p, ssp_sym), "SSP at #CP");
 	} else {
 		trap_dump(&p.fault_frame, p.fault.cr2);
 	}
@@ -80,7 +46,7 @@ static void cx_cp(struct test_case_run *t, u64 which, u64 ec, const char *rip_sy
 /* The main task's SSP as the program saw it: inside its own shadow stack. */
 static void check_main_ssp(struct test_case_run *t, struct uproc *p)
 {
-	u64 ssp = cx_var(t, p, "ctx_main_ssp"), base = p->main->shstk_base;
+	u64 ssp = test_var(t, p, "ctx_main_ssp"), base = p->main->shstk_base;
 	CHECK(t, ssp > base && ssp < base + p->main->shstk_size,
 	      "main's SSP 0x%lx outside its shadow stack [0x%lx, 0x%lx)", ssp, base,
 	      base + p->main->shstk_size);
@@ -97,7 +63,7 @@ TEST(user_longjmp_plain, "ctx")
 	for (unsigned i = 0; i < ARRAY_SIZE(longjmp_depths); i++) {
 		struct uproc p;
 		if (cx_exit(t, &p, 0, CTX_LONGJMP, longjmp_depths[i], 0))
-			CHECK_EQ(t, cx_var(t, &p, "ctx_main_ssp"), 0, "SSP with shadow stacks off");
+			CHECK_EQ(t, test_var(t, &p, "ctx_main_ssp"), 0, "SSP with shadow stacks off");
 		uproc_destroy(&p);
 	}
 }
@@ -106,13 +72,13 @@ TEST(user_swapcontext_plain, "ctx")
 {
 	struct uproc p;
 	if (cx_exit(t, &p, 0, CTX_PING_PONG, 1000, 0))
-		CHECK_EQ(t, cx_var(t, &p, "ctx_rounds"), 1000, "rounds");
+		CHECK_EQ(t, test_var(t, &p, "ctx_rounds"), 1000, "rounds");
 	uproc_destroy(&p);
 }
 
 TEST(shstk_longjmp_across_300_frames, "ctx")
 {
-	if (!need_shstk(t))
+	if (!test_need_shstk(t))
 		return;
 	for (unsigned i = 0; i < ARRAY_SIZE(longjmp_depths); i++) {
 		struct uproc p;
@@ -126,18 +92,18 @@ TEST(shstk_longjmp_across_300_frames, "ctx")
 TEST(shstk_longjmp_into_returned_frame_cp1, "ctx")
 {
 	/* Control: without shadow stacks the dead frame returns a second time. */
-	cx_exit_only(t, 0, CTX_LONGJMP_STALE, 0, CTX_EXIT_STALE_RETURNED);
-	if (need_shstk(t))
+	test_run_exit(t, "ctx", CTX_LONGJMP_STALE, 0, 0, CTX_EXIT_STALE_RETURNED);
+	if (test_need_shstk(t))
 		cx_cp(t, CTX_LONGJMP_STALE, CP_EC_NEAR_RET, "u_lj_stale_ret", "u_lj_ssp");
 }
 
 TEST(shstk_swapcontext_ping_pong_1000, "ctx")
 {
 	struct uproc p;
-	if (!need_shstk(t))
+	if (!test_need_shstk(t))
 		return;
 	if (cx_exit(t, &p, START_SHSTK, CTX_PING_PONG, 1000, 0)) {
-		CHECK_EQ(t, cx_var(t, &p, "ctx_rounds"), 1000, "rounds");
+		CHECK_EQ(t, test_var(t, &p, "ctx_rounds"), 1000, "rounds");
 		check_main_ssp(t, &p);
 	}
 	uproc_destroy(&p);
@@ -146,7 +112,7 @@ TEST(shstk_swapcontext_ping_pong_1000, "ctx")
 TEST(shstk_swapcontext_consumed_token_cp4, "ctx")
 {
 	/* Control: without shadow stacks the stale copy resumes the worker. */
-	cx_exit_only(t, 0, CTX_STALE_TOKEN, 0, CTX_EXIT_STALE_RESUMED);
-	if (need_shstk(t))
+	test_run_exit(t, "ctx", CTX_STALE_TOKEN, 0, 0, CTX_EXIT_STALE_RESUMED);
+	if (test_need_shstk(t))
 		cx_cp(t, CTX_STALE_TOKEN, CP_EC_RSTORSSP, "ctx_swap_rstorssp", "ctx_fault_ssp");
 }

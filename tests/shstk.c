@@ -28,15 +28,6 @@
 #define START_WRSS (UPROC_START_SHSTK | UPROC_START_WRSS)
 #define PF_SS_WRITE (PF_EC_P | PF_EC_W | PF_EC_U | PF_EC_SS)
 
-/* The value of a program variable, by symbol. */
-static u64 sh_var(struct test_case_run *t, struct uproc *p, const char *name)
-{
-	u64 v = 0;
-	if (!uproc_peek(p, uproc_symbol(p, name), &v))
-		test_error(t, "cannot read %s", name);
-	return v;
-}
-
 /*
  * Runs a case in p (already created) expected to fault exactly; cr2 is only
  * checked for #PF.  Returns true on a match; p stays loaded for more checks.
@@ -99,7 +90,7 @@ TEST(shstk_ctl_and_map_shadow_stack, "shstk")
 		CHECK(t, ssp > p.main->shstk_base && ssp <= p.main->shstk_base + p.main->shstk_size,
 		      "saved SSP 0x%lx outside the initial shadow stack", ssp);
 		CHECK_EQ(t, cet_task_u_cet(&p.main->cet), CET_SH_STK_EN, "saved U_CET");
-		check_shstk_mapping(t, p.pml4, sh_var(t, &p, "u_stack_b"), 8192);
+		check_shstk_mapping(t, p.pml4, test_var(t, &p, "u_stack_b"), 8192);
 	}
 	uproc_destroy(&p);
 }
@@ -125,7 +116,7 @@ TEST(shstk_smashed_return_cp1, "shstk")
 	if (!test_need_shstk(t) || !test_load(t, &p, "shstk", START_SHSTK))
 		return;
 	if (sh_fault(t, &p, SH_SMASH, 0, X86_EXC_CP, CP_EC_NEAR_RET, "u_smash_ret", 0))
-		CHECK_EQ(t, p.fault_ssp, sh_var(t, &p, "u_saved_ssp"), "SSP at #CP");
+		CHECK_EQ(t, p.fault_ssp, test_var(t, &p, "u_saved_ssp"), "SSP at #CP");
 	uproc_destroy(&p);
 }
 
@@ -139,7 +130,7 @@ TEST(shstk_far_ret_mismatch_cp2, "shstk")
 		if (!test_load(t, &p, "shstk", START_SHSTK))
 			return;
 		if (sh_fault(t, &p, which, 0, X86_EXC_CP, CP_EC_FAR_RET, "u_far_ret_rip", 0))
-			CHECK_EQ(t, p.fault_ssp, sh_var(t, &p, "u_saved_ssp"), "SSP at #CP");
+			CHECK_EQ(t, p.fault_ssp, test_var(t, &p, "u_saved_ssp"), "SSP at #CP");
 		uproc_destroy(&p);
 	}
 }
@@ -157,7 +148,7 @@ TEST(shstk_rstorssp_bad_token_cp4, "shstk")
 		diag("token: %s", kinds[kind]);
 		if (sh_fault(t, &p, SH_RSTORSSP_BAD, kind, X86_EXC_CP, CP_EC_RSTORSSP,
 			     "u_rstorssp_rip", 0))
-			CHECK_EQ(t, p.fault_ssp, sh_var(t, &p, "u_saved_ssp"), "SSP at #CP");
+			CHECK_EQ(t, p.fault_ssp, test_var(t, &p, "u_saved_ssp"), "SSP at #CP");
 		uproc_destroy(&p);
 	}
 }
@@ -206,7 +197,7 @@ TEST(shstk_mov_store_faults_without_ss, "shstk")
 	if (uproc_run(&p, SH_MOV_STORE, 0) == UPROC_FAULTED) {
 		struct fault_expect want = { X86_EXC_PF, PF_EC_P | PF_EC_W | PF_EC_U,
 					     uproc_symbol(&p, "u_mov_store_rip"),
-					     sh_var(t, &p, "u_saved_ssp") };
+					     test_var(t, &p, "u_saved_ssp") };
 		check_fault(t, &p.fault, &want);
 	} else {
 		test_fail(t, "exited with %ld instead of faulting", p.exit_code);
@@ -285,7 +276,7 @@ TEST(shstk_overflow_into_guard_page, "shstk")
 		test_fail(t, "exited with %ld instead of overflowing", p.exit_code);
 		goto out;
 	}
-	u64 base = sh_var(t, &p, "u_stack_b"), below = sh_var(t, &p, "u_stack_a");
+	u64 base = test_var(t, &p, "u_stack_b"), below = test_var(t, &p, "u_stack_a");
 	/* The CALL that found no room: a not-present shadow-stack write. */
 	struct fault_expect want = { X86_EXC_PF, PF_EC_W | PF_EC_U | PF_EC_SS,
 				     uproc_symbol(&p, "u_recurse_call"), base - 8 };
@@ -310,7 +301,7 @@ TEST(shstk_incssp_past_top_hits_guard, "shstk")
 		test_fail(t, "exited with %ld instead of faulting", p.exit_code);
 	} else {
 		/* Two entries below the top; popping four reads past it (a load: no W). */
-		u64 top = sh_var(t, &p, "u_stack_b") + PAGE_SIZE;
+		u64 top = test_var(t, &p, "u_stack_b") + PAGE_SIZE;
 		struct fault_expect want = { X86_EXC_PF, PF_EC_U | PF_EC_SS,
 					     uproc_symbol(&p, "u_incssp_rip"), top + 8 };
 		check_fault(t, &p.fault, &want);
@@ -397,16 +388,28 @@ TEST(shstk_msr_u_cet_reserved_bits, "shstk")
 	wrmsr(MSR_IA32_U_CET, 0);
 }
 
+/* An XSAVE area for the CET_U tests; SKIP where CET_U is not an XSAVES component. */
+static bool xsaves_area(struct test_case_run *t, struct cet_task *c)
+{
+	if (!test_need_shstk(t))
+		return false;
+	if (cet_path != CET_PATH_XSAVES) {
+		test_skip(t, "CPUID.(0xD,1):ECX[11] CET_U state component not enumerated");
+		return false;
+	}
+	if (cet_task_init(c)) {
+		test_error(t, "out of memory");
+		return false;
+	}
+	return true;
+}
+
 TEST(shstk_xsaves_cet_u_roundtrip, "shstk")
 {
 	struct cet_task c;
 
-	if (!test_need_shstk(t))
+	if (!xsaves_area(t, &c))
 		return;
-	if (cet_path != CET_PATH_XSAVES)
-		return test_skip(t, "CPUID.(0xD,1):ECX[11] CET_U state component not enumerated");
-	if (cet_task_init(&c))
-		return test_error(t, "out of memory");
 	u64 *area = c.xsave, *cet_u = (u64 *)((u8 *)area + CET_U_XSAVE_OFFSET);
 	wrmsr(MSR_IA32_U_CET, CET_SH_STK_EN | CET_WR_SHSTK_EN);
 	wrmsr(MSR_IA32_PL3_SSP, 0x00007fffdead0008UL);
@@ -439,12 +442,8 @@ TEST(shstk_xrstors_cet_u_invalid_gp, "shstk")
 	};
 	struct cet_task c;
 
-	if (!test_need_shstk(t))
+	if (!xsaves_area(t, &c))
 		return;
-	if (cet_path != CET_PATH_XSAVES)
-		return test_skip(t, "CPUID.(0xD,1):ECX[11] CET_U state component not enumerated");
-	if (cet_task_init(&c))
-		return test_error(t, "out of memory");
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
 		wrmsr(MSR_IA32_U_CET, 0);
 		wrmsr(MSR_IA32_PL3_SSP, 0x1000);

@@ -39,6 +39,12 @@
 #define EFI_NOT_FOUND (EFI_ERROR_BIT | 14)
 #define EFI_SECURITY_VIOLATION (EFI_ERROR_BIT | 26)
 
+struct efi_guid {
+	u32 data1;
+	u16 data2, data3;
+	u8 data4[8];
+};
+
 /* Longest variable name cetbed passes, in ASCII characters. */
 #define EFI_VAR_NAME_MAX 63
 
@@ -56,6 +62,12 @@
  */
 void efi_init(void);
 bool efi_available(void);
+/*
+ * The table the loader's EFI system table lists under guid in its
+ * configuration table, read through the direct map (below 4 GiB); 0 if
+ * there is no system table or no such entry.  Needs no runtime services.
+ */
+u64 efi_config_table(const struct efi_guid *guid);
 
 /*
  * cetbed's variables (its own GUID; NON_VOLATILE, BOOTSERVICE_ACCESS,

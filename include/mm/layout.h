@@ -39,6 +39,16 @@ static inline void *phys_to_virt(u64 pa)
 {
 	return (void *)(pa + PHYS_MAP_BASE);
 }
+/*
+ * Whatever lies there, RAM or not, the direct map covers physical memory
+ * below 4 GiB: firmware tables are read through it.  True if [pa, pa+len)
+ * is nonzero and inside.
+ */
+#define DIRECT_MAP_ALWAYS _UL(0x100000000)
+static inline bool direct_map_covers(u64 pa, u64 len)
+{
+	return pa && pa < DIRECT_MAP_ALWAYS && len <= DIRECT_MAP_ALWAYS - pa;
+}
 static inline u64 virt_to_phys(const void *va)
 {
 	u64 v = (u64)va;

@@ -9,21 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expect.h"
 #include "kernel/fb.h"
 #include "kernel/fbcon.h"
 #include "kernel/verdict.h"
 
-static int passed, failed;
-
-#define EXPECT(cond)                                                                       \
-	do {                                                                               \
-		if (cond) {                                                                \
-			passed++;                                                          \
-		} else {                                                                   \
-			failed++;                                                          \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);             \
-		}                                                                          \
-	} while (0)
 
 /* Bytes the drawing code must never touch: line padding, the guard after. */
 #define POISON 0xa5
@@ -365,6 +355,5 @@ int main(int argc, char **argv)
 	test_grid();
 	test_modules();
 	test_verdict_screen(argc > 1 ? argv[1] : NULL);
-	printf("fb-unit: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return expect_summary("fb-unit");
 }

@@ -6,23 +6,13 @@
  */
 #include <stdio.h>
 
+#include "expect.h"
 #include "kernel/cmdline.h"
 #include "kernel/smbios.h"
 #include "mm/memmap.h"
 #include "mm/pt.h"
 #include "x86/paging.h"
 
-static int passed, failed;
-
-#define EXPECT(cond)                                                                       \
-	do {                                                                               \
-		if (cond) {                                                                \
-			passed++;                                                          \
-		} else {                                                                   \
-			failed++;                                                          \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);             \
-		}                                                                          \
-	} while (0)
 
 static int str_eq(const char *a, const char *b)
 {
@@ -417,6 +407,5 @@ int main(void)
 	test_paging();
 	test_pt_next_present();
 	test_smbios();
-	printf("kernel-unit: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return expect_summary("kernel-unit");
 }

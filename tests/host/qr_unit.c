@@ -6,21 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "expect.h"
 #include "qr.h"
 
-static int passed, failed;
-
-#define EXPECT(cond, ...)                                                                  \
-	do {                                                                               \
-		if (cond) {                                                                \
-			passed++;                                                          \
-		} else {                                                                   \
-			failed++;                                                          \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);             \
-			printf(__VA_ARGS__);                                               \
-			printf("\n");                                                      \
-		}                                                                          \
-	} while (0)
 
 static struct qr_code code;
 static u8 seq[QR_CODEWORDS_MAX];
@@ -322,6 +310,5 @@ int main(void)
 	test_capacity();
 	test_alignment();
 	test_symbols();
-	printf("qr-unit: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return expect_summary("qr-unit");
 }
