@@ -41,9 +41,10 @@ UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -static \
 	-fno-builtin -mno-red-zone -Wall -Wextra -Werror -Iinclude -I. -MMD -MP
 NASMFLAGS := -f elf64 -g -I$(B)/include/ -I./
 
-KERNEL_C := $(wildcard kernel/*.c mm/*.c cet/*.c tests/*.c)
+KERNEL_DIRS := kernel kernel/platform kernel/report kernel/lib kernel/linux
+KERNEL_C := $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS)) mm/*.c cet/*.c tests/*.c)
 KERNEL_C := $(filter-out kernel/asm-offsets.c,$(KERNEL_C))
-KERNEL_ASM := $(wildcard boot/*.asm kernel/*.asm cet/*.asm tests/*.asm)
+KERNEL_ASM := $(wildcard boot/*.asm $(addsuffix /*.asm,$(KERNEL_DIRS)) cet/*.asm tests/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(KERNEL_ASM))
 
 USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/ulib_ctx.o $(B)/user/callchain.o \
@@ -59,7 +60,7 @@ ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
 all: $(B)/kernel.elf $(B)/cetbed.iso
 
-$(ASM_OFFSETS): kernel/asm-offsets.c $(wildcard include/*.h include/*/*.h)
+$(ASM_OFFSETS): kernel/asm-offsets.c $(wildcard include/*.h include/*/*.h include/*/*/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,GEN,$@)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(KCFLAGS)) -S -o $(B)/asm-offsets.s $<
@@ -73,7 +74,7 @@ $(B)/%.o: %.c
 	$(Q)$(CC) $(KCFLAGS) -c -o $@ $<
 
 # Ring 3 uses the kernel's string functions, built with the user flags.
-$(B)/user/string.o: kernel/string.c
+$(B)/user/string.o: kernel/lib/string.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(UCFLAGS) -c -o $@ $<
@@ -152,14 +153,14 @@ run:
 # Host programs built from kernel sources: unit tests, and the drivers
 # tests/host/test_qr.py and test_summary.py run.
 HOST_PROGS := kernel-unit qr-unit qr-render summary-tool fb-unit
-host_src_kernel-unit := tests/host/kernel_unit.c kernel/cmdline.c mm/memmap.c \
-	kernel/smbios_parse.c
-host_src_qr-unit := tests/host/qr_unit.c kernel/qr.c kernel/qr_matrix.c
-host_src_qr-render := tests/host/qr_render.c kernel/qr.c kernel/qr_matrix.c
-host_src_summary-tool := tests/host/summary_tool.c kernel/summary.c kernel/sha256.c
+host_src_kernel-unit := tests/host/kernel_unit.c kernel/lib/cmdline.c mm/memmap.c \
+	kernel/platform/smbios_parse.c
+host_src_qr-unit := tests/host/qr_unit.c kernel/report/qr.c kernel/report/qr_matrix.c
+host_src_qr-render := tests/host/qr_render.c kernel/report/qr.c kernel/report/qr_matrix.c
+host_src_summary-tool := tests/host/summary_tool.c kernel/report/summary.c kernel/lib/sha256.c
 # The drawing code as the kernel has it; fb-unit also writes font.ppm and verdict.ppm.
-host_src_fb-unit := tests/host/fb_unit.c kernel/fb.c kernel/fb_font.c kernel/fbcon_grid.c \
-	kernel/fbcon_verdict.c
+host_src_fb-unit := tests/host/fb_unit.c kernel/platform/fb.c kernel/report/fb_font.c \
+	kernel/report/fbcon_grid.c kernel/report/fbcon_verdict.c
 
 host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS))
 	$(B)/host/kernel-unit
@@ -168,7 +169,7 @@ host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS))
 	$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'
 
 .SECONDEXPANSION:
-$(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h tests/host/*.h) Makefile
+$(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h include/*/*/*.h tests/host/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$@)
 	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \

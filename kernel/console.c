@@ -4,7 +4,7 @@
  */
 #include "console.h"
 #include "lib.h"
-#include "summary.h"
+#include "kernel/report/summary.h"
 
 #define MAX_SINKS 8
 /* Kept so that a sink found late (a PCI UART) still gets the KTAP header. */

@@ -1,11 +1,10 @@
 /*
  * CPUID feature detection, the platform fingerprint, CR4 protections, and
- * the CPU fields of the result summary.
+ * the microcode revision.
  */
 #include "fault.h"
 #include "kernel/cpu.h"
 #include "lib.h"
-#include "summary.h"
 #include "x86/cpu.h"
 #include "x86/msr.h"
 
@@ -132,16 +131,4 @@ u32 cpu_microcode(void)
 	if (fault_catch_call(&c, read_microcode, &rev))
 		return 0;
 	return (u32)rev;
-}
-
-void cpu_fill_summary(struct summary *s)
-{
-	memcpy(s->vendor, cpu.vendor, sizeof(s->vendor));
-	s->family = cpu.family;
-	s->model = cpu.model;
-	s->stepping = cpu.stepping;
-	s->microcode = cpu_microcode();
-	s->cet = (cpu.shstk ? SUMMARY_CET_SHSTK : 0) | (cpu.ibt ? SUMMARY_CET_IBT : 0) |
-		 (cpu.cet_sss ? SUMMARY_CET_SSS : 0) | (cpu.xsaves ? SUMMARY_CET_XSAVES : 0) |
-		 (cpu.xss_cet_u ? SUMMARY_CET_XSS_U : 0) | (cpu.xss_cet_s ? SUMMARY_CET_XSS_S : 0);
 }

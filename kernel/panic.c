@@ -1,6 +1,6 @@
 /* panic(): report what is known, close the KTAP stream, power off. */
 #include "console.h"
-#include "kernel/power.h"
+#include "kernel/platform/power.h"
 #include "lib.h"
 #include "test.h"
 #include "x86/cpu.h"

@@ -12,38 +12,6 @@
 #include "x86/paging.h"
 #include "x86/trap.h"
 
-static const char *const exc_names[X86_NR_EXC] = {
-	[X86_EXC_DE] = "#DE divide error",
-	[X86_EXC_DB] = "#DB debug",
-	[X86_EXC_NMI] = "NMI",
-	[X86_EXC_BP] = "#BP breakpoint",
-	[X86_EXC_OF] = "#OF overflow",
-	[X86_EXC_BR] = "#BR bound range",
-	[X86_EXC_UD] = "#UD invalid opcode",
-	[X86_EXC_NM] = "#NM device not available",
-	[X86_EXC_DF] = "#DF double fault",
-	[X86_EXC_TS] = "#TS invalid TSS",
-	[X86_EXC_NP] = "#NP segment not present",
-	[X86_EXC_SS] = "#SS stack fault",
-	[X86_EXC_GP] = "#GP general protection",
-	[X86_EXC_PF] = "#PF page fault",
-	[X86_EXC_MF] = "#MF x87 error",
-	[X86_EXC_AC] = "#AC alignment check",
-	[X86_EXC_MC] = "#MC machine check",
-	[X86_EXC_XM] = "#XM SIMD error",
-	[X86_EXC_VE] = "#VE virtualization",
-	[X86_EXC_CP] = "#CP control protection",
-};
-
-const char *trap_vector_name(u64 vector)
-{
-	if (vector < X86_NR_EXC && exc_names[vector])
-		return exc_names[vector];
-	if (vector < X86_NR_EXC)
-		return "reserved exception";
-	return vector == 256 ? "syscall" : "interrupt";
-}
-
 /* A short decoding of an error code, e.g. "P W U SS" for a #PF. */
 static void ec_decode(u64 vector, u64 ec, char *buf, size_t size)
 {
@@ -91,7 +59,7 @@ void trap_dump(const struct trap_frame *f, u64 cr2)
 
 	ec_decode(f->vector, f->error_code, ec, sizeof(ec));
 	diag("exception: vector %lu %s, error code 0x%lx%s%s%s", f->vector,
-	     trap_vector_name(f->vector), f->error_code, ec[0] ? " (" : "", ec, ec[0] ? ")" : "");
+	     x86_vector_name(f->vector), f->error_code, ec[0] ? " (" : "", ec, ec[0] ? ")" : "");
 	diag("rip %04lx:%016lx rflags %016lx cr2 %016lx", f->cs, f->rip, f->rflags, cr2);
 	diag("rsp %04lx:%016lx cr0 %08lx cr3 %016lx cr4 %08lx", f->ss, f->rsp, read_cr0(),
 	     read_cr3(), read_cr4());
@@ -113,7 +81,7 @@ void trap_describe(const struct fault_info *fi, char *buf, size_t size)
 {
 	char ec[64];
 	ec_decode(fi->vector, fi->error_code, ec, sizeof(ec));
-	snprintf(buf, size, "%s error 0x%lx%s%s%s rip 0x%lx cr2 0x%lx", trap_vector_name(fi->vector),
+	snprintf(buf, size, "%s error 0x%lx%s%s%s rip 0x%lx cr2 0x%lx", x86_vector_name(fi->vector),
 		 fi->error_code, ec[0] ? " (" : "", ec, ec[0] ? ")" : "", fi->rip, fi->cr2);
 }
 
@@ -158,5 +126,5 @@ void trap_handler(struct trap_frame *f)
 		fault_catch_deliver(f, cr2);
 	diag("PANIC: unexpected exception in the kernel");
 	trap_dump(f, cr2);
-	panic("%s at rip 0x%lx", trap_vector_name(f->vector), f->rip);
+	panic("%s at rip 0x%lx", x86_vector_name(f->vector), f->rip);
 }

@@ -38,7 +38,7 @@ static int copy_checked(struct copy *c)
 		return 0;
 	/* Only #PF is expected here; anything else is worth seeing in the log. */
 	if (fc.info.vector != X86_EXC_PF)
-		diag("usercopy: unexpected %s at rip 0x%lx", trap_vector_name(fc.info.vector),
+		diag("usercopy: unexpected %s at rip 0x%lx", x86_vector_name(fc.info.vector),
 		     fc.info.rip);
 	return -EFAULT;
 }

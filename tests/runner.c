@@ -4,18 +4,18 @@
  */
 #include "console.h"
 #include "fault.h"
-#include "kernel/cmdline.h"
-#include "kernel/fbcon.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/report/fbcon.h"
 #include "kernel/cpu.h"
-#include "kernel/efivars.h"
-#include "kernel/power.h"
-#include "kernel/report.h"
-#include "kernel/verdict.h"
-#include "summary.h"
+#include "kernel/report/efivars.h"
+#include "kernel/platform/power.h"
+#include "kernel/report/report.h"
+#include "kernel/report/verdict.h"
+#include "kernel/report/summary.h"
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/pt.h"
-#include "summary.h"
+#include "kernel/report/summary.h"
 #include "test.h"
 #include "x86/cpu.h"
 
@@ -118,7 +118,7 @@ static enum test_outcome run_one(const struct test_case *tc, unsigned number)
 		write_cr3(virt_to_phys(kernel_pml4));
 		trap_dump(&c.frame, c.info.cr2);
 		test_error(&t, "unexpected %s (error 0x%lx) at rip 0x%lx in the kernel",
-			   trap_vector_name(c.info.vector), c.info.error_code, c.info.rip);
+			   x86_vector_name(c.info.vector), c.info.error_code, c.info.rip);
 	}
 	running = NULL;
 

@@ -6,7 +6,7 @@
  */
 #include "errno.h"
 #include "kernel/cpu.h"
-#include "kernel/efi.h"
+#include "kernel/platform/efi.h"
 #include "lib.h"
 #include "mm/layout.h"
 #include "test.h"

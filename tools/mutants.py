@@ -232,18 +232,18 @@ MUTANTS = {
                            ["shstk_xsaves_cet_u_roundtrip", "shstk_cet_state_is_per_program"],
                            "bochs3-tigerlake"),
     # UEFI runtime services exist only on the qemu-uefi boot path.
-    "efi-loses-if": ("kernel/efi.c", '	if (rflags & X86_RFLAGS_IF)\n		asm volatile("sti" ::: "memory");',
+    "efi-loses-if": ("kernel/platform/efi.c", '	if (rflags & X86_RFLAGS_IF)\n		asm volatile("sti" ::: "memory");',
                      "	(void)rflags;", ["uefi_variable_roundtrip"], "qemu-uefi"),
-    "efi-size-not-returned": ("kernel/efi.c", "	if (!err || err == -E2BIG)\n		*len = size;", "",
+    "efi-size-not-returned": ("kernel/platform/efi.c", "	if (!err || err == -E2BIG)\n		*len = size;", "",
                               ["uefi_variable_roundtrip"], "qemu-uefi"),
     # The call path itself, with a stand-in service: everywhere, CET on Bochs.
-    "efi-keeps-s-cet": ("kernel/efi.c", "		wrmsr(MSR_IA32_S_CET, 0);\n	}\n	if (cr4 & X86_CR4_CET)",
+    "efi-keeps-s-cet": ("kernel/platform/efi.c", "		wrmsr(MSR_IA32_S_CET, 0);\n	}\n	if (cr4 & X86_CR4_CET)",
                         "	}\n	if (cr4 & X86_CR4_CET)", ["uefi_call_convention_cet_off"], "bochs"),
-    "efi-keeps-cr4-cet": ("kernel/efi.c", "		write_cr4(cr4 & ~X86_CR4_CET);", "		(void)0;",
+    "efi-keeps-cr4-cet": ("kernel/platform/efi.c", "		write_cr4(cr4 & ~X86_CR4_CET);", "		(void)0;",
                           ["uefi_call_convention_cet_off"], "bochs"),
-    "efi-args-swapped": ("kernel/efi_call.asm", "	mov r8, [r10 + 16]\n	mov r9, [r10 + 24]",
+    "efi-args-swapped": ("kernel/platform/efi_call.asm", "	mov r8, [r10 + 16]\n	mov r9, [r10 + 24]",
                          "	mov r9, [r10 + 16]\n	mov r8, [r10 + 24]", ["uefi_call_convention_cet_off"]),
-    "efi-stack-misaligned": ("kernel/efi_call.asm", "	sub rsp, 48", "	sub rsp, 40",
+    "efi-stack-misaligned": ("kernel/platform/efi_call.asm", "	sub rsp, 48", "	sub rsp, 40",
                              ["uefi_call_convention_cet_off"]),
 }
 

@@ -1,4 +1,4 @@
-/* The tiny ring-3 library: string output on top of SYS_WRITE (string functions: kernel/string.c). */
+/* The tiny ring-3 library: string output on top of SYS_WRITE (strings: kernel/lib/string.c). */
 #include "lib.h"
 #include "user/usys.h"
 

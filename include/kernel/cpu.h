@@ -28,11 +28,8 @@ void cpu_print_fingerprint(void);
 /* SSE for ring 3, and SMEP, SMAP, UMIP and PGE where enumerated. */
 void cpu_setup(void);
 
-struct summary;
 /* Microcode revision (IA32_BIOS_SIGN_ID), 0 where it cannot be read. */
 u32 cpu_microcode(void);
-/* Vendor, family, model, stepping, microcode and the CET enumeration bits. */
-void cpu_fill_summary(struct summary *s);
 
 void gdt_init(void);
 void tss_set_rsp0(u64 rsp0);

@@ -49,7 +49,8 @@ struct fault_info {
 	bool user;
 };
 
-const char *trap_vector_name(u64 vector);
+/* "#PF page fault", ..., "syscall" (256) or "interrupt" (kernel/lib/vector_name.c). */
+const char *x86_vector_name(u64 vector);
 void trap_dump(const struct trap_frame *f, u64 cr2);
 /* One line: vector name, error code and its decoding, rip, cr2. */
 void trap_describe(const struct fault_info *fi, char *buf, size_t size);

@@ -37,7 +37,7 @@ import platforms        # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 VERDICT = re.compile(r"^Test result: (SUCCESS|SKIP|FAILURE|ERROR)\b")
-# The verdict screen's banner colors (kernel/fbcon_verdict.c): the top-left
+# The verdict screen's banner colors (kernel/report/fbcon_verdict.c): the top-left
 # pixel tells that the screen is the verdict screen, and for which verdict.
 BANNER = {"SUCCESS": 0x30b040, "SKIP": 0xe0c020, "FAILURE": 0xd02828,
           "ERROR": 0xd02828}

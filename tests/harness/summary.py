@@ -1,5 +1,5 @@
 """The result summary line the kernel shows as a QR code: text in, fields
-and results out. The format is described in include/summary.h.
+and results out. The format is described in include/kernel/report/summary.h.
 
 Pure apart from main()'s printing. A summary knows the counts, the verdict
 and which tests failed, not which passed or skipped, so compare() holds it
@@ -228,7 +228,7 @@ def log_hash(log):
     return None if out is None else hashlib.sha256(out).hexdigest()[:16]
 
 
-# The kernel's UEFI variables (include/kernel/efivars.h): Linux shows each
+# The kernel's UEFI variables (include/kernel/report/efivars.h): Linux shows each
 # as a file in /sys/firmware/efi/efivars whose first 4 bytes are the
 # attributes, little-endian, then the data.
 EFIVAR_ATTRS = {1: "NON_VOLATILE", 2: "BOOTSERVICE_ACCESS",

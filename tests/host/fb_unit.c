@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "expect.h"
-#include "kernel/fb.h"
-#include "kernel/fbcon.h"
-#include "kernel/verdict.h"
+#include "kernel/platform/fb.h"
+#include "kernel/report/fbcon.h"
+#include "kernel/report/verdict.h"
 
 
 /* Bytes the drawing code must never touch: line padding, the guard after. */

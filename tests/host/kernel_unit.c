@@ -7,8 +7,8 @@
 #include <stdio.h>
 
 #include "expect.h"
-#include "kernel/cmdline.h"
-#include "kernel/smbios.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/platform/smbios.h"
 #include "mm/memmap.h"
 #include "mm/pt.h"
 #include "x86/paging.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "qr.h"
+#include "kernel/report/qr.h"
 
 static u8 input[8192];
 static struct qr_code code;

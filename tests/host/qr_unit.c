@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "expect.h"
-#include "qr.h"
+#include "kernel/report/qr.h"
 
 
 static struct qr_code code;

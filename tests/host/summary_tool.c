@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sha256.h"
-#include "summary.h"
+#include "kernel/lib/sha256.h"
+#include "kernel/report/summary.h"
 
 static u8 input[1 << 20];
 static struct summary sum;
