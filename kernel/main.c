@@ -12,6 +12,7 @@
 #include "kernel/report/efivars.h"
 #include "kernel/platform/power.h"
 #include "kernel/report/report.h"
+#include "kernel/report/summary.h"
 #include "kernel/platform/smbios.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
@@ -106,6 +107,8 @@ static void __noreturn kernel_main_stack(void *unused)
 void __noreturn kernel_main(u32 magic, u32 info_phys);
 void __noreturn kernel_main(u32 magic, u32 info_phys)
 {
+	/* The log hash covers every byte, so its sink comes before any output. */
+	console_add_sink(&summary_hash_sink);
 	serial_init();
 	console_add_sink(&serial_sink);
 	/* Keeps everything from here on until fbcon_init() can put it on screen. */
