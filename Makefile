@@ -41,7 +41,7 @@ UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -static \
 	-fno-builtin -mno-red-zone -Wall -Wextra -Werror -Iinclude -I. -MMD -MP
 NASMFLAGS := -f elf64 -g -I$(B)/include/ -I./
 
-KERNEL_DIRS := kernel kernel/platform kernel/report kernel/lib kernel/linux
+KERNEL_DIRS := kernel kernel/platform kernel/report kernel/lib kernel/linux kernel/time
 KERNEL_C := $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS)) mm/*.c cet/*.c tests/*.c)
 KERNEL_C := $(filter-out kernel/asm-offsets.c,$(KERNEL_C))
 KERNEL_ASM := $(wildcard boot/*.asm $(addsuffix /*.asm,$(KERNEL_DIRS)) cet/*.asm tests/*.asm)
@@ -205,19 +205,23 @@ check-mutants:
 # partitions, mounted or system disks and, without FORCE=1, anything over
 # 64 GiB, and asks before writing (CONFIRM=1 skips the question).  CMDLINE
 # bakes a kernel command line into a variant image, e.g. CMDLINE=efivars=off.
-USB_ISO = $(if $(CMDLINE),$(B)/usb-cmdline.iso,$(B)/cetbed.iso)
+# A stick holds the verdict screen (and its QR code) for USB_HOLD seconds or
+# until a key is pressed: on a laptop the screen may be the only record.
+# CMDLINE comes after it, so CMDLINE=screen=off still wins.
+USB_HOLD ?= 3600
+USB_ISO = $(B)/usb.iso
 
 usb:
-	@test -n "$(DEV)" || { echo "usage: make usb DEV=/dev/sdX [CMDLINE='...'] [FORCE=1] [CONFIRM=1]" >&2; exit 2; }
+	@test -n "$(DEV)" || { echo "usage: make usb DEV=/dev/sdX [CMDLINE='...'] [USB_HOLD=SECONDS] [FORCE=1] [CONFIRM=1]" >&2; exit 2; }
 	$(MAKE) all
-	$(if $(CMDLINE),iso/mkiso.sh $(B)/kernel-boot.elf $(USB_ISO) '$(CMDLINE)')
+	iso/mkiso.sh $(B)/kernel-boot.elf $(USB_ISO) 'screen=$(USB_HOLD) $(CMDLINE)'
 	FORCE='$(FORCE)' CONFIRM='$(CONFIRM)' scripts/usb-write.sh '$(DEV)' $(USB_ISO)
 
 list-platforms:
 	@echo $(PLATFORMS)
 
 clean:
-	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host kernel.elf cetbed.iso linker.ld asm-offsets.s usb-cmdline.iso)
+	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host kernel.elf cetbed.iso linker.ld asm-offsets.s usb.iso)
 
 # Only our own dependency files: build/ also holds the Debian 13 root.
 -include $(KERNEL_OBJ:.o=.d) $(USER_LIB:.o=.d) $(USER_ELF:.elf=.d) $(USER_ELF:.elf=_probes.d)

@@ -66,14 +66,16 @@ static void report_cmdline(void)
 	for (unsigned i = 0; i < cmdline.nr_unknown; i++) {
 		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], "
 		     "timeout=SECONDS, screen=off|SECONDS, list, efivars=on|off, "
-		     "uart=io:PORT|mmio:ADDR[,stride=N])",
+		     "uart=io:PORT|mmio:ADDR[,stride=N], timer=cpuid|tsc-deadline|pmtmr|hpet|pit, "
+		     "apic=x2apic)",
 		     cmdline.unknown[i]);
 		boot_errors++;
 	}
 	for (unsigned i = 0; i < cmdline.nr_invalid; i++) {
 		diag("ERROR: bad command-line option '%s' (timeout=SECONDS with SECONDS >= 1; "
 		     "screen=off or screen=SECONDS, 0-%d; efivars=on|off; uart=io:PORT or "
-		     "uart=mmio:ADDR, optionally with ,stride=1|2|4)",
+		     "uart=mmio:ADDR, optionally with ,stride=1|2|4; timer=cpuid|tsc-deadline|"
+		     "pmtmr|hpet|pit; apic=x2apic)",
 		     cmdline.invalid[i], CMDLINE_SCREEN_MAX);
 		boot_errors++;
 	}
@@ -94,10 +96,15 @@ static void __noreturn kernel_main_stack(void *unused)
 		diag("cet: the kernel runs on supervisor shadow stacks (IA32_S_CET.SH_STK_EN), SSP "
 		     "0x%lx; IST vectors use the interrupt SSP table",
 		     kshstk_ssp());
-	timer_init();
 	report_cmdline();
-	/* A list run tests nothing: the previous run's record stays. */
+	/*
+	 * A list run tests nothing: the previous run's record stays.  Progress
+	 * is stored before the timer starts, so a machine that hangs there
+	 * still leaves a record naming the step.
+	 */
 	efivars_boot(cmdline.efivars_off ? "efivars=off" : cmdline.list ? "list" : NULL);
+	efivars_progress("timer");
+	boot_errors += timer_init(&cmdline);
 	diag("mm: %lu of %lu frames free after boot", frame_free_count(), frame_total_count());
 	tests_run(&cmdline, boot_errors);
 	panic("tests_run returned");

@@ -158,6 +158,20 @@ static void parse_word(struct cmdline *c, char *w)
 			c->efivars_off = false;
 		else
 			add_word(c->invalid, &c->nr_invalid, c, w);
+	} else if (!strncmp(w, "timer=", 6)) {
+		static const char *const names[] = { "cpuid", "tsc-deadline", "pmtmr", "hpet", "pit" };
+		unsigned i = 0;
+		while (i < ARRAY_SIZE(names) && strcmp(w + 6, names[i]))
+			i++;
+		if (i < ARRAY_SIZE(names))
+			c->timer = (enum cmdline_timer)(CMDLINE_TIMER_CPUID + i);
+		else
+			add_word(c->invalid, &c->nr_invalid, c, w);
+	} else if (!strncmp(w, "apic=", 5)) {
+		if (!strcmp(w + 5, "x2apic"))
+			c->apic_x2apic = true;
+		else
+			add_word(c->invalid, &c->nr_invalid, c, w);
 	} else if (!strncmp(w, "uart=", 5)) {
 		struct cmdline_uart u;
 		if (!parse_uart(w + 5, &u))

@@ -68,6 +68,10 @@ static bool efivars_parse(char *rec, u64 *id, unsigned *test, const char **name)
 	*test = 0;
 	if (!strcmp(p, " done"))
 		return true;
+	if (!strncmp(p, " boot ", 6) && p[6]) {
+		*name = p + 6; /* a start-up step, test stays 0 */
+		return true;
+	}
 	if (strncmp(p, " test=", 6))
 		return false;
 	for (p += 6; *p >= '0' && *p <= '9'; p++)
@@ -99,6 +103,9 @@ static void efivars_report_previous(void)
 		/* The run stored no summary after this test started: it never finished. */
 		diag("previous run %lx stopped in test %u %s", id, test, name);
 		return;
+	} else if (plen >= 0 && name) {
+		diag("previous run %lx stopped during start-up, in step '%s'", id, name);
+		return;
 	} else if (plen >= 0) {
 		diag("previous run %lx finished%s", id, slen >= 0 ? "" : " but left no summary");
 	}
@@ -123,6 +130,8 @@ void efivars_boot(const char *no_writes)
 		     efivars_run_id);
 }
 
+static void efivars_store_progress(const char *rec, int n);
+
 void efivars_test_start(unsigned number, const char *name)
 {
 	char rec[EFIVARS_RECORD_MAX];
@@ -130,6 +139,21 @@ void efivars_test_start(unsigned number, const char *name)
 	if (!efivars_writing || efivars_progress_failed)
 		return;
 	int n = snprintf(rec, sizeof(rec), "run=%lx test=%u %s", efivars_run_id, number, name);
+	efivars_store_progress(rec, n);
+}
+
+void efivars_progress(const char *step)
+{
+	char rec[EFIVARS_RECORD_MAX];
+
+	if (!efivars_writing || efivars_progress_failed)
+		return;
+	int n = snprintf(rec, sizeof(rec), "run=%lx boot %s", efivars_run_id, step);
+	efivars_store_progress(rec, n);
+}
+
+static void efivars_store_progress(const char *rec, int n)
+{
 	int err = efi_var_set(EFIVARS_PROGRESS, rec,
 			      (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1);
 	if (err) {

@@ -93,6 +93,17 @@ static void test_cmdline(void)
 	EXPECT(c.screen_seconds == 30 && c.nr_invalid == 0 && c.nr_unknown == 0);
 	cmdline_parse(&c, "screen=30 screen=off");
 	EXPECT(c.screen_seconds == 0 && c.nr_invalid == 0);
+	/* timer= forces a clock or TSC-deadline mode; apic=x2apic the x2APIC. */
+	cmdline_parse(&c, "");
+	EXPECT(c.timer == CMDLINE_TIMER_AUTO && !c.apic_x2apic);
+	cmdline_parse(&c, "timer=hpet apic=x2apic");
+	EXPECT(c.timer == CMDLINE_TIMER_HPET && c.apic_x2apic && !c.nr_invalid);
+	cmdline_parse(&c, "timer=tsc-deadline");
+	EXPECT(c.timer == CMDLINE_TIMER_TSC_DEADLINE && !c.nr_invalid);
+	cmdline_parse(&c, "timer=pit timer=cpuid");
+	EXPECT(c.timer == CMDLINE_TIMER_CPUID && !c.nr_invalid);
+	cmdline_parse(&c, "timer=rtc timer= apic=xapic");
+	EXPECT(c.nr_invalid == 3 && c.timer == CMDLINE_TIMER_AUTO && !c.apic_x2apic);
 	cmdline_parse(&c, "screen=0");
 	EXPECT(c.screen_seconds == 0 && c.nr_invalid == 0);
 	cmdline_parse(&c, "screen=3600");

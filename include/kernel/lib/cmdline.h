@@ -1,7 +1,7 @@
 /*
  * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS",
- * "screen=off|SECONDS", "list", "efivars=on|off" and
- * "uart=io:PORT|mmio:ADDR[,stride=N]".  Pure code, host-tested.  Nothing
+ * "screen=off|SECONDS", "list", "efivars=on|off",
+ * "uart=io:PORT|mmio:ADDR[,stride=N]", "timer=SOURCE" and "apic=x2apic".  Pure code, host-tested.  Nothing
  * unknown is ignored: it is collected and reported.
  */
 #ifndef CETBED_KERNEL_CMDLINE_H
@@ -23,6 +23,16 @@ struct cmdline_uart {
 	u8 stride; /* bytes between registers: 1, 2 or 4 */
 };
 
+/* timer=: which clock calibrates the timer, or TSC-deadline mode (kernel/time/). */
+enum cmdline_timer {
+	CMDLINE_TIMER_AUTO,
+	CMDLINE_TIMER_CPUID,
+	CMDLINE_TIMER_TSC_DEADLINE,
+	CMDLINE_TIMER_PMTMR,
+	CMDLINE_TIMER_HPET,
+	CMDLINE_TIMER_PIT,
+};
+
 struct cmdline {
 	char buf[CMDLINE_BUF];
 	const char *patterns[CMDLINE_MAX_PATTERNS];
@@ -33,6 +43,8 @@ struct cmdline {
 	/* Seconds the verdict screen stays before power-off; 0 (screen=off) is none. */
 	unsigned screen_seconds;
 	bool efivars_off;   /* keep no progress or summary in UEFI variables */
+	enum cmdline_timer timer;
+	bool apic_x2apic; /* apic=x2apic: switch the local APIC to x2APIC mode */
 	struct cmdline_uart uarts[CMDLINE_MAX_UARTS];
 	unsigned nr_uarts;
 	const char *unknown[CMDLINE_MAX_UNKNOWN];
