@@ -10,6 +10,10 @@
 PLATFORM ?= bochs
 PLATFORMS := bochs bochs3-tigerlake bochs3-sapphire-rapids bochs3-arrow-lake \
 	qemu-bios qemu-uefi qemu-kernel
+# Laptop hazards imitated: no PIT, each timer path forced, x2APIC, UEFI
+# ResetSystem power-off (tests/harness/platforms.py).  Each a full suite.
+VARIANTS := qemu-bios-nopit qemu-bios-timer-pit qemu-bios-timer-hpet qemu-bios-timer-pmtmr \
+	bochs-x2apic-timer-pit bochs3-tigerlake-x2apic qemu-uefi-nopit-reset
 
 B := build
 CC := gcc
@@ -139,8 +143,8 @@ $(B)/cetbed.iso: $(B)/kernel-boot.elf iso/mkiso.sh $(wildcard iso/*.cfg)
 # Debian packages each platform needs; scripts/deps.sh installs them (as root)
 # or prints the apt-get command, and for bochs3 makes the Debian 13 root
 # ($(BOCHS3_ROOT)) with scripts/bochs3-root.sh.
-deps_for = build $(if $(filter qemu-%,$(1)),qemu) $(if $(filter qemu-uefi,$(1)),uefi) \
-	$(if $(filter bochs,$(1)),bochs) $(if $(filter bochs3-%,$(1)),bochs3)
+deps_for = build $(if $(filter qemu-%,$(1)),qemu) $(if $(filter qemu-uefi%,$(1)),uefi) \
+	$(if $(filter bochs bochs-%,$(1)),bochs) $(if $(filter bochs3-%,$(1)),bochs3)
 
 deps:
 	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)))
@@ -176,7 +180,7 @@ $(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h include/*/*/*.h
 		$(host_src_$*)
 
 test:
-	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)) qr)
+	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS) $(VARIANTS)) qr)
 	$(MAKE) all
 	$(MAKE) host-test
 	@# A spinning task is stopped by the watchdog, reported TIMEOUT, and the run goes on.
@@ -184,7 +188,7 @@ test:
 		--cmdline 'tests=task_spin_forever,user_exit_status timeout=1'
 	@# The verdict screen's QR code, read back by zbarimg, is the run's summary.
 	$(PYTHON) tests/harness/qr_check.py
-	$(HARNESS) run-all $(PLATFORMS)
+	$(HARNESS) run-all $(PLATFORMS) $(VARIANTS)
 	@# PCI and command-line UARTs carry the whole KTAP stream (QEMU, ~10 s).
 	$(PYTHON) tests/harness/uart_check.py qemu-bios qemu-uefi
 	@# UEFI variables survive into the next boot, also after a reset (OVMF, ~30 s).
@@ -218,7 +222,7 @@ usb:
 	FORCE='$(FORCE)' CONFIRM='$(CONFIRM)' scripts/usb-write.sh '$(DEV)' $(USB_ISO)
 
 list-platforms:
-	@echo $(PLATFORMS)
+	@echo $(PLATFORMS) $(VARIANTS)
 
 clean:
 	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host kernel.elf cetbed.iso linker.ld asm-offsets.s usb.iso)

@@ -41,13 +41,17 @@ void apic_eoi(void)
 
 void apic_self_ipi(u8 vector, bool nmi)
 {
-	u32 lo = APIC_ICR_SELF | (nmi ? APIC_ICR_NMI : vector);
+	/* The self shorthand is valid for fixed delivery only: an NMI names our own ID. */
+	u32 id = apic_x2 ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;
+	u32 lo = nmi ? APIC_ICR_NMI : APIC_ICR_SELF | vector;
 
 	/* x2APIC has one 64-bit ICR; xAPIC sends on the write of the low half. */
-	if (apic_x2)
-		wrmsr(MSR_X2APIC_BASE + (APIC_ICR >> 4), lo);
-	else
+	if (apic_x2) {
+		wrmsr(MSR_X2APIC_BASE + (APIC_ICR >> 4), (nmi ? (u64)id << 32 : 0) | lo);
+	} else {
+		apic_write(APIC_ICR + 0x10, nmi ? id << 24 : 0);
 		apic_write(APIC_ICR, lo);
+	}
 }
 
 unsigned apic_nr_lvt(void)

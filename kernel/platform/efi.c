@@ -75,6 +75,7 @@ static struct {
 	bool broken; /* a call faulted: no more calls this boot */
 	u64 *pml4;
 	u64 get_variable, set_variable;
+	u64 reset_system, query_variable_info; /* 0 if not in runtime code */
 	u64 last_status;
 } efi;
 
@@ -356,6 +357,12 @@ static const char *efi_find_services(struct efi_systab *st, char *vendor, size_t
 		return "GetVariable/SetVariable are not in runtime code";
 	efi.get_variable = rt.get_variable;
 	efi.set_variable = rt.set_variable;
+	/* Optional ones: used only where they point into runtime code too. */
+	const struct bootinfo_efi_rt *r = efi_region_of(rt.reset_system, 1);
+	efi.reset_system = r && r->type == EFI_RUNTIME_SERVICES_CODE ? rt.reset_system : 0;
+	r = efi_region_of(rt.query_variable_info, 1);
+	if (rt.hdr.revision >= (2 << 16) && r && r->type == EFI_RUNTIME_SERVICES_CODE)
+		efi.query_variable_info = rt.query_variable_info;
 	efi_vendor(st, vendor, vsize);
 	return NULL;
 }
@@ -447,6 +454,16 @@ int efi_var_set(const char *name, const void *data, size_t len)
 		return -EINVAL;
 	return efi_errno(efi_call5(efi.set_variable, (u64)wide, (u64)&efi_cetbed_guid,
 				   EFI_VAR_ATTRS, len, (u64)data));
+}
+
+bool efi_rt_call(enum efi_rt_service which, u64 a0, u64 a1, u64 a2, u64 a3, u64 *status)
+{
+	u64 fn = which == EFI_RT_RESET_SYSTEM ? efi.reset_system : efi.query_variable_info;
+
+	if (!efi_available() || !fn)
+		return false;
+	*status = efi_call5(fn, a0, a1, a2, a3, 0);
+	return !efi.broken;
 }
 
 int efi_var_get(const char *name, void *buf, size_t *len)

@@ -119,7 +119,7 @@ unsigned calib_run(enum cmdline_timer want, clock_lapic_read lapic, u32 div, str
 		    !calib_agree(c->results[pick].tsc_hz, c->results[j].tsc_hz) &&
 		    support(c, j) >= support(c, pick))
 			outvoted = false;
-	if (forcing || !outvoted) {
+	if (!outvoted) {
 		diag("ERROR: timer: %s%s disagrees with %s by more than %u per mille; using %s",
 		     forcing ? "timer=" : "", clock_name(pick), others, CALIB_AGREE_PERMILLE,
 		     clock_name(pick));

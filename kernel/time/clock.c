@@ -173,18 +173,15 @@ static bool hpet(clock_lapic_read lapic, u32 div, u64 hint, struct clock_result 
 	return ref_measure(&r, lapic, div, hint, res);
 }
 
-/* PIT channel 2 one-shot (mode 0): OUT2 rises when the count runs out. */
-static bool pit(clock_lapic_read lapic, u32 div, u64 hint, struct clock_result *res)
+/* One PIT channel 2 one-shot (mode 0): OUT2 rises when the count runs out. */
+static bool pit_once(u8 port_b, u64 bound, clock_lapic_read lapic, u32 div,
+		     struct clock_result *res, bool *busy)
 {
 	u32 count = PIT_HZ * CLOCK_MEASURE_MS / 1000;
-	u8 port_b = inb(PORT_B);
-	u64 bound = tsc_bound(hint);
+	bool out2 = false;
 	long spin;
+	u64 ta, tb;
 
-	if (port_b == 0xff) {
-		snprintf(res->why, sizeof(res->why), "no port 0x61 (reads 0xff)");
-		return false;
-	}
 	outb(PORT_B, (port_b & ~(PORT_B_SPEAKER | PORT_B_GATE2)));
 	outb(PIT_CMD, PIT_CMD_CH2_MODE0);
 	outb(PIT_CH2, (u8)count);
@@ -192,21 +189,48 @@ static bool pit(clock_lapic_read lapic, u32 div, u64 hint, struct clock_result *
 	u32 l0 = lapic ? lapic() : 0;
 	u64 t0 = rdtsc();
 	outb(PORT_B, (port_b & ~PORT_B_SPEAKER) | PORT_B_GATE2); /* the gate's rising edge starts it */
-	bool out2 = false;
-	for (spin = 0; spin < CLOCK_SPIN_LIMIT && !out2; spin++)
-		out2 = (inb(PORT_B) & PORT_B_OUT2) || rdtsc() - t0 > bound;
-	out2 = inb(PORT_B) & PORT_B_OUT2;
-	u64 t1 = rdtsc();
+	u64 t0b = rdtsc();
+	for (spin = 0, ta = tb = t0b; spin < CLOCK_SPIN_LIMIT && !out2 && tb - t0 <= bound; spin++) {
+		ta = tb;
+		out2 = inb(PORT_B) & PORT_B_OUT2;
+		tb = rdtsc();
+	}
 	u32 l1 = lapic ? lapic() : 0;
 	outb(PORT_B, port_b);
 	if (!out2) {
 		snprintf(res->why, sizeof(res->why), "channel 2 never counted down (%ld reads)", spin);
 		return false;
 	}
-	res->tsc_hz = (t1 - t0) * PIT_HZ / count;
+	/* Both ends bracketed: the start by the gate write, the end by the last two reads. */
+	u64 tsc = (ta + tb) / 2 - (t0 + t0b) / 2;
+	if ((t0b - t0 + tb - ta) * 100 > tsc) {
+		*busy = true;
+		return false;
+	}
+	res->tsc_hz = tsc * PIT_HZ / count;
 	if (lapic)
 		res->lapic_hz = (u64)(l0 - l1) * div * PIT_HZ / count;
 	return true;
+}
+
+static bool pit(clock_lapic_read lapic, u32 div, u64 hint, struct clock_result *res)
+{
+	u8 port_b = inb(PORT_B);
+
+	if (port_b == 0xff) {
+		snprintf(res->why, sizeof(res->why), "no port 0x61 (reads 0xff)");
+		return false;
+	}
+	for (int tries = 0; tries < MEASURE_TRIES; tries++) {
+		bool busy = false;
+		if (pit_once(port_b, tsc_bound(hint), lapic, div, res, &busy))
+			return true;
+		if (!busy)
+			return false;
+	}
+	snprintf(res->why, sizeof(res->why), "reads took too long %d times (the machine was "
+		 "busy or the counter is slow to read)", MEASURE_TRIES);
+	return false;
 }
 
 /*

@@ -1,8 +1,8 @@
 /*
  * UEFI runtime services, called in physical mode (cetbed never calls
  * SetVirtualAddressMap) from an address space of their own: the runtime
- * regions identity-mapped below the shared kernel half.  Only the variable
- * services are used.
+ * regions identity-mapped below the shared kernel half.  The variable
+ * services, QueryVariableInfo and ResetSystem are used.
  */
 #ifndef CETBED_KERNEL_EFI_H
 #define CETBED_KERNEL_EFI_H
@@ -79,6 +79,21 @@ u64 efi_config_table(const struct efi_guid *guid);
 int efi_var_set(const char *name, const void *data, size_t len);
 int efi_var_get(const char *name, void *buf, size_t *len);
 u64 efi_last_status(void);
+
+/*
+ * The other runtime services cetbed uses, called as the variable services
+ * are; false if the firmware does not offer it or calls are unusable.
+ */
+enum efi_rt_service { EFI_RT_RESET_SYSTEM, EFI_RT_QUERY_VARIABLE_INFO };
+bool efi_rt_call(enum efi_rt_service which, u64 a0, u64 a1, u64 a2, u64 a3, u64 *status);
+#define EFI_RESET_SHUTDOWN 2
+/* ResetSystem(EfiResetShutdown); returns only if the machine is still on. */
+void efi_reset_shutdown(void);
+/*
+ * QueryVariableInfo for cetbed's attributes: 0 and the bytes left for
+ * variables, or -ENODEV (no runtime services or no such service), -EIO.
+ */
+int efi_var_space(u64 *remaining, u64 *max_size);
 
 /*
  * For tests: calls fn, a Microsoft x64 function, with args[0..5] exactly as
