@@ -49,8 +49,14 @@ static void report_memmap(void)
 {
 	const struct memmap *m = &boot.mem;
 
-	diag("mm: %s memory map: %u usable ranges, %lu KiB usable, top 0x%lx", boot.mmap_source,
-	     m->nr_usable, memmap_usable_bytes(m) >> 10, memmap_top(m));
+	if (m->reserved_overflow) {
+		diag("ERROR: mm: %u reserved ranges beyond the %u cetbed lists; they were taken "
+		     "out of usable memory instead", m->reserved_overflow, MEMMAP_MAX);
+		boot_errors++;
+	}
+	diag("mm: %s memory map: %u usable ranges, %lu KiB usable, top 0x%lx (%u adjacent "
+	     "entries merged)", boot.mmap_source, m->nr_usable, memmap_usable_bytes(m) >> 10,
+	     memmap_top(m), m->merged);
 	if (m->dropped_empty || m->clipped_wrap || m->dropped_overflow)
 		diag("mm: memory map sanitized: %u empty entries dropped, %u wrapping entries "
 		     "clipped, %u entries beyond %u dropped",

@@ -232,6 +232,29 @@ static void test_memmap(void)
 	EXPECT(m.dropped_overflow == 5);
 	memmap_finish(&m);
 	EXPECT(m.nr_usable == MEMMAP_MAX);
+
+	/* Neighbours of one kind share a slot: a long EFI-style map fits. */
+	memmap_init(&m);
+	for (int i = 0; i < 4 * MEMMAP_MAX; i++)
+		memmap_add(&m, 0x100000UL + 0x1000UL * i, 0x1000, MEM_USABLE);
+	EXPECT(m.nr_usable == 1 && m.merged == 4 * MEMMAP_MAX - 1 && !m.dropped_overflow);
+	memmap_add(&m, 0x100000UL - 0x1000, 0x1000, MEM_USABLE);
+	EXPECT(m.nr_usable == 1 && m.usable[0].base == 0xff000);
+
+	/* Reservations past the list are never lost: taken from usable at once. */
+	memmap_init(&m);
+	memmap_add(&m, 0, 0x10000000, MEM_USABLE);
+	for (int i = 0; i < MEMMAP_MAX; i++)
+		memmap_add(&m, 0x100000000UL + 0x100000UL * i, 0x1000, MEM_RESERVED);
+	for (u64 k = MEMMAP_MAX + 1; k <= MEMMAP_MAX + 2; k++)
+		memmap_add(&m, 0x100000UL * k, 0x1000, MEM_RESERVED);
+	EXPECT(m.reserved_overflow == 2 && m.nr_reserved == MEMMAP_MAX);
+	memmap_finish(&m);
+	EXPECT(m.nr_usable == 3 && !m.dropped_overflow);
+	for (unsigned i = 0; i < m.nr_usable; i++)
+		for (u64 k = MEMMAP_MAX + 1; k <= MEMMAP_MAX + 2; k++)
+			EXPECT(m.usable[i].end <= 0x100000UL * k ||
+			       m.usable[i].base >= 0x100000UL * k + 0x1000);
 }
 
 static void test_paging(void)
