@@ -10,6 +10,8 @@
 #include "kernel/report/summary.h"
 
 #define EFIVARS_RECORD_MAX 128
+/* Bytes of variable store left free, Linux's EFI_MIN_RESERVE on x86. */
+#define EFIVARS_MIN_RESERVE 5120
 
 static bool efivars_writing;
 static bool efivars_progress_failed;
@@ -122,6 +124,12 @@ void efivars_boot(const char *no_writes)
 	if (!efi_available())
 		return;
 	efivars_writing = !no_writes;
+	u64 left, max;
+	if (!efi_var_space(&left, &max))
+		diag("efi: QueryVariableInfo: %lu bytes of variable store left, largest variable "
+		     "%lu bytes; writes keep %u bytes free", left, max, EFIVARS_MIN_RESERVE);
+	else
+		diag("efi: no QueryVariableInfo: writes cannot check the space left");
 	if (efivars_writing)
 		diag("efi: run %lx: progress in %s, summary in %s (vendor GUID %s)",
 		     efivars_run_id, EFIVARS_PROGRESS, EFIVARS_SUMMARY, EFI_CETBED_GUID_TEXT);
@@ -152,10 +160,36 @@ void efivars_progress(const char *step)
 	efivars_store_progress(rec, n);
 }
 
+/*
+ * Firmware that runs out of variable store may fail to boot, so, as Linux
+ * does, a write must leave EFIVARS_MIN_RESERVE bytes free where
+ * QueryVariableInfo tells; firmware without it is written as before.
+ */
+static bool efivars_room(const char *name, size_t len)
+{
+	static bool told;
+	u64 left, max;
+
+	if (efi_var_space(&left, &max))
+		return true;
+	if (left >= EFIVARS_MIN_RESERVE + len + EFI_VAR_NAME_MAX * 2 && len <= max)
+		return true;
+	if (!told)
+		diag("efi: not writing %s: %lu bytes of variable store left, cetbed keeps %u free",
+		     name, left, EFIVARS_MIN_RESERVE);
+	told = true;
+	return false;
+}
+
 static void efivars_store_progress(const char *rec, int n)
 {
-	int err = efi_var_set(EFIVARS_PROGRESS, rec,
-			      (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1);
+	size_t len = (size_t)n < EFIVARS_RECORD_MAX ? (size_t)n : EFIVARS_RECORD_MAX - 1;
+
+	if (!efivars_room(EFIVARS_PROGRESS, len)) {
+		efivars_progress_failed = true;
+		return;
+	}
+	int err = efi_var_set(EFIVARS_PROGRESS, rec, len);
 	if (err) {
 		/* Once is enough: the store is full or the firmware refuses. */
 		efivars_progress_failed = true;
@@ -174,6 +208,8 @@ void efivars_run_end(const struct summary *s)
 		diag("efi: the summary does not fit in %d bytes; not stored", SUMMARY_TEXT_MAX);
 		return;
 	}
+	if (!efivars_room(EFIVARS_SUMMARY, (size_t)n))
+		return;
 	int err = efi_var_set(EFIVARS_SUMMARY, text, (size_t)n);
 	if (err) {
 		efivars_fail("writing", EFIVARS_SUMMARY, err);
