@@ -72,7 +72,7 @@ static void report_cmdline(void)
 	for (unsigned i = 0; i < cmdline.nr_unknown; i++) {
 		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], "
 		     "timeout=SECONDS, screen=off|SECONDS, list, efivars=on|off, "
-		     "uart=io:PORT|mmio:ADDR[,stride=N], timer=cpuid|tsc-deadline|pmtmr|hpet|pit, "
+		     "uart=io:PORT|mmio:ADDR[,stride=N][,clock=HZ], timer=cpuid|tsc-deadline|pmtmr|hpet|pit, "
 		     "apic=x2apic)",
 		     cmdline.unknown[i]);
 		boot_errors++;
@@ -80,7 +80,7 @@ static void report_cmdline(void)
 	for (unsigned i = 0; i < cmdline.nr_invalid; i++) {
 		diag("ERROR: bad command-line option '%s' (timeout=SECONDS with SECONDS >= 1; "
 		     "screen=off or screen=SECONDS, 0-%d; efivars=on|off; uart=io:PORT or "
-		     "uart=mmio:ADDR, optionally with ,stride=1|2|4; timer=cpuid|tsc-deadline|"
+		     "uart=mmio:ADDR, optionally with ,stride=1|2|4 and ,clock=HZ; timer=cpuid|tsc-deadline|"
 		     "pmtmr|hpet|pit; apic=x2apic)",
 		     cmdline.invalid[i], CMDLINE_SCREEN_MAX);
 		boot_errors++;

@@ -101,7 +101,7 @@ static bool parse_number(const char *s, u64 *v, const char **end)
 	return p != digits;
 }
 
-/* "io:PORT" or "mmio:ADDR", then optionally ",stride=1|2|4". */
+/* "io:PORT" or "mmio:ADDR", then optionally ",stride=1|2|4", then ",clock=HZ". */
 static bool parse_uart(const char *s, struct cmdline_uart *u)
 {
 	const char *p;
@@ -120,7 +120,13 @@ static bool parse_uart(const char *s, struct cmdline_uart *u)
 		return false;
 	if (!strncmp(p, ",stride=", 8) && !parse_number(p + 8, &stride, &p))
 		return false;
+	u->clock_hz = 0;
+	if (!strncmp(p, ",clock=", 7) && !parse_number(p + 7, &u->clock_hz, &p))
+		return false;
 	if (*p || (stride != 1 && stride != 2 && stride != 4))
+		return false;
+	/* 115200 baud needs a clock of at least 16 x 115200 Hz and a 16-bit divisor. */
+	if (u->clock_hz && (u->clock_hz < 16 * 115200UL || u->clock_hz / (16 * 115200UL) > 0xffff))
 		return false;
 	u->stride = (u8)stride;
 	/* Eight registers must fit: in the I/O space, or below 2^52 for MMIO. */

@@ -153,11 +153,18 @@ static void test_cmdline_efivars_uart(void)
 	       c.uarts[0].stride == 4 && !c.uarts[1].mmio && c.uarts[1].addr == 760 &&
 	       c.uarts[1].stride == 1 && !c.nr_invalid);
 	cmdline_parse(&c, "uart=mmio:0x4000000000,stride=2");
-	EXPECT(c.nr_uarts == 1 && c.uarts[0].addr == 0x4000000000UL && c.uarts[0].stride == 2);
+	EXPECT(c.nr_uarts == 1 && c.uarts[0].addr == 0x4000000000UL && c.uarts[0].stride == 2 &&
+	       !c.uarts[0].clock_hz);
+	/* ,clock=HZ: the UART's input clock, at least 16 x 115200 Hz. */
+	cmdline_parse(&c, "uart=mmio:0xfe030000,stride=4,clock=48000000 uart=io:0x2f8,clock=1843200");
+	EXPECT(c.nr_uarts == 2 && c.uarts[0].clock_hz == 48000000 && c.uarts[0].stride == 4 &&
+	       c.uarts[1].clock_hz == 1843200 && !c.nr_invalid);
 	const char *bad_uart[] = {
 		"uart=", "uart=io:", "uart=io:0", "uart=pio:0x2f8", "uart=io:0x2f8,stride=3",
 		"uart=io:0x2f8,stride=", "uart=io:0x2f8x", "uart=io:0xfffc", "uart=io:0x2f8,",
 		"uart=mmio:0x10000000000000", "uart=mmio:0xffffffffffffffffff", "uart=io:0x",
+		"uart=io:0x2f8,clock=", "uart=io:0x2f8,clock=1000000", "uart=io:0x2f8,clock=1e9",
+		"uart=io:0x2f8,clock=1843200,stride=4", "uart=io:0x2f8,clock=200000000000",
 	};
 	for (unsigned i = 0; i < ARRAY_SIZE(bad_uart); i++) {
 		cmdline_parse(&c, bad_uart[i]);

@@ -1,7 +1,8 @@
 /*
  * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS",
  * "screen=off|SECONDS", "list", "efivars=on|off",
- * "uart=io:PORT|mmio:ADDR[,stride=N]", "timer=SOURCE" and "apic=x2apic".  Pure code, host-tested.  Nothing
+ * "uart=io:PORT|mmio:ADDR[,stride=N][,clock=HZ]", "timer=SOURCE" and
+ * "apic=x2apic".  Pure code, host-tested.  Nothing
  * unknown is ignored: it is collected and reported.
  */
 #ifndef CETBED_KERNEL_CMDLINE_H
@@ -21,6 +22,7 @@ struct cmdline_uart {
 	bool mmio;
 	u64 addr;
 	u8 stride; /* bytes between registers: 1, 2 or 4 */
+	u64 clock_hz; /* the UART's input clock, 0 if not given */
 };
 
 /* timer=: which clock calibrates the timer, or TSC-deadline mode (kernel/time/). */
