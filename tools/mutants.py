@@ -259,6 +259,9 @@ MUTANTS = {
     "tsc-deadline-too-soon": ("kernel/timer.c", "next_deadline = rdtsc() + tsc_per_tick / fast;",
                               "next_deadline = rdtsc() + tsc_per_tick / fast / 2;", ["timer_ticks_at_timer_hz"],
                               "bochs"),
+    # The runtime address space follows the EFI Memory Attributes Table.
+    "efi-mat-ignored": ("kernel/platform/efi.c", "	int mat = efi_mat_apply(efi.pml4, &applied, &ignored);",
+                        "	int mat = 0; applied = ignored = 0;", ["uefi_runtime_pages_follow_mat"], "qemu-uefi"),
 }
 
 

@@ -159,7 +159,7 @@ static u64 efi_region_flags(const struct bootinfo_efi_rt *r)
 	return flags;
 }
 
-static int efi_map_region(const struct bootinfo_efi_rt *r)
+static int efi_map_region(const struct bootinfo_efi_rt *r, bool small)
 {
 	u64 pa = r->phys, end = r->phys + r->pages * PAGE_SIZE, flags = efi_region_flags(r);
 
@@ -167,7 +167,7 @@ static int efi_map_region(const struct bootinfo_efi_rt *r)
 		return -EINVAL;
 	while (pa < end) {
 		int err;
-		if (!(pa & (LARGE_PAGE_SIZE - 1)) && end - pa >= LARGE_PAGE_SIZE) {
+		if (!small && !(pa & (LARGE_PAGE_SIZE - 1)) && end - pa >= LARGE_PAGE_SIZE) {
 			err = pt_map_large(efi.pml4, pa, pa, flags);
 			pa += LARGE_PAGE_SIZE;
 		} else {
@@ -202,10 +202,14 @@ static int efi_build_base(void)
 
 static int efi_map_regions(u64 *mapped_kib)
 {
+	unsigned nr, size;
+	/* The attributes table works page by page: no 2 MiB pages then. */
+	bool small = efi_mat_find(&nr, &size) != NULL;
+
 	*mapped_kib = 0;
 	for (unsigned i = 0; i < boot.nr_efi_rt; i++) {
 		const struct bootinfo_efi_rt *r = &boot.efi_rt[i];
-		int err = efi_map_region(r);
+		int err = efi_map_region(r, small);
 		if (err) {
 			diag("efi: cannot identity-map runtime region 0x%lx (+%lu pages, type %u): %s",
 			     r->phys, r->pages, r->type,
@@ -398,6 +402,18 @@ void efi_init(void)
 		diag("efi: runtime services not used");
 		return;
 	}
+	unsigned applied, ignored;
+	int mat = efi_mat_apply(efi.pml4, &applied, &ignored);
+	if (mat == -ENOENT)
+		diag("efi: no memory attributes table: runtime code is mapped writable and "
+		     "executable, data non-executable");
+	else if (mat)
+		diag("efi: memory attributes table could not be applied; runtime regions keep "
+		     "their default mapping");
+	else
+		diag("efi: memory attributes table: %u entries applied (read-only code, "
+		     "non-executable data), %u outside the runtime regions ignored", applied,
+		     ignored);
 	const char *why = efi_find_services(&st, vendor, sizeof(vendor));
 	if (why) {
 		diag("efi: system table at 0x%lx: %s: runtime services not used", boot.efi_systab,

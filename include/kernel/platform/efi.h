@@ -101,6 +101,14 @@ int efi_var_space(u64 *remaining, u64 *max_size);
  * CET off).  Works without firmware.  False if there is no address space.
  */
 bool efi_call_probe(u64 fn, const u64 *args, u64 *ret);
+/*
+ * The EFI Memory Attributes Table (kernel/platform/efi_mat.c): its entries
+ * and their size, or NULL; efi_mat_apply() maps runtime pages read-only
+ * or non-executable as it says (0, -ENOENT without a table, -EINVAL).
+ */
+const void *efi_mat_find(unsigned *nr, unsigned *desc_size);
+int efi_mat_apply(u64 *pml4, unsigned *applied, unsigned *ignored);
+
 /* Physical address of the runtime address space's PML4, 0 if none. */
 u64 efi_space_phys(void);
 /* "EFI_NOT_FOUND" and the like; a number for codes it does not know. */
