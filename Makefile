@@ -13,7 +13,7 @@ PLATFORMS := bochs bochs3-tigerlake bochs3-sapphire-rapids bochs3-arrow-lake \
 # Laptop hazards imitated: no PIT, each timer path forced, x2APIC, UEFI
 # ResetSystem power-off (tests/harness/platforms.py).  Each a full suite.
 VARIANTS := qemu-bios-nopit qemu-bios-timer-pit qemu-bios-timer-hpet qemu-bios-timer-pmtmr \
-	bochs-x2apic-timer-pit bochs3-tigerlake-x2apic qemu-uefi-nopit-reset
+	bochs-x2apic-timer-pit bochs3-tigerlake-x2apic qemu-uefi-nopit-reset qemu-bios-reloc64
 
 B := build
 CC := gcc
@@ -58,7 +58,7 @@ USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
-.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb
+.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb reloc
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -140,6 +140,30 @@ $(B)/cetbed.iso: $(B)/kernel-boot.elf iso/mkiso.sh $(wildcard iso/*.cfg)
 	$(call say,ISO,$@)
 	$(Q)iso/mkiso.sh $< $@
 
+# The same kernel with a multiboot2 relocatable tag asking for 64 MiB or
+# above: GRUB must relocate it, and the qemu-bios-reloc64 platform checks
+# that it runs there and says where it was loaded.
+RELOC_MIN := 0x4000000
+RELOC_OBJ := $(filter-out $(B)/boot/boot.o,$(KERNEL_OBJ)) $(B)/reloc/boot.o
+
+$(B)/reloc/boot.o: boot/boot.asm $(ASM_OFFSETS)
+	@mkdir -p $(dir $@)
+	$(call say,NASM,$@)
+	$(Q)$(NASM) $(NASMFLAGS) -DMB2_RELOC_MIN=$(RELOC_MIN) -o $@ $<
+
+$(B)/reloc/kernel.elf: $(RELOC_OBJ) $(B)/linker.ld tools/check-image.py
+	$(call say,LD,$@)
+	$(Q)$(LD) -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+		-T $(B)/linker.ld -o $@ $(RELOC_OBJ)
+	$(Q)objcopy --strip-debug $@ $(B)/reloc/kernel-boot.elf
+	$(Q)$(PYTHON) tools/check-image.py $(B)/reloc/kernel-boot.elf
+
+$(B)/reloc/cetbed.iso: $(B)/reloc/kernel.elf iso/mkiso.sh $(wildcard iso/*.cfg)
+	$(call say,ISO,$@)
+	$(Q)iso/mkiso.sh $(B)/reloc/kernel-boot.elf $@
+
+reloc: $(B)/reloc/cetbed.iso
+
 # Debian packages each platform needs; scripts/deps.sh installs them (as root)
 # or prints the apt-get command, and for bochs3 makes the Debian 13 root
 # ($(BOCHS3_ROOT)) with scripts/bochs3-root.sh.
@@ -181,7 +205,7 @@ $(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h include/*/*/*.h
 
 test:
 	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS) $(VARIANTS)) qr)
-	$(MAKE) all
+	$(MAKE) all reloc
 	$(MAKE) host-test
 	@# A spinning task is stopped by the watchdog, reported TIMEOUT, and the run goes on.
 	$(HARNESS) run qemu-kernel --name watchdog-demo --expect tests/expect/watchdog-demo.expect \
@@ -225,7 +249,7 @@ list-platforms:
 	@echo $(PLATFORMS) $(VARIANTS)
 
 clean:
-	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host kernel.elf cetbed.iso linker.ld asm-offsets.s usb.iso)
+	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host kernel.elf cetbed.iso linker.ld asm-offsets.s usb.iso reloc)
 
 # Only our own dependency files: build/ also holds the Debian 13 root.
 -include $(KERNEL_OBJ:.o=.d) $(USER_LIB:.o=.d) $(USER_ELF:.elf=.d) $(USER_ELF:.elf=_probes.d)

@@ -20,6 +20,7 @@
 #include "lib.h"
 #include "mm/frame.h"
 #include "mm/kstack.h"
+#include "mm/layout.h"
 #include "mm/mm.h"
 #include "test.h"
 #include "x86/cpu.h"
@@ -33,6 +34,8 @@ void syscall_init(void);
 void __noreturn stack_switch_call(u64 top, void (*fn)(void *), void *arg);
 
 u64 kernel_stack_top, kernel_kshstk_top;
+/* Set by boot/boot.asm before kernel_main: 0 unless the loader relocated the image. */
+u64 kernel_phys_offset;
 /* Read by stack_switch_call: turn supervisor shadow stacks on there. */
 bool kshstk_pending;
 static struct cmdline cmdline;
@@ -134,6 +137,9 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 		boot_fail();
 	diag("boot: multiboot%u loader='%s' cmdline='%s'", boot.protocol,
 	     boot.loader[0] ? boot.loader : "?", boot.cmdline);
+	diag("boot: kernel image at physical 0x%lx (linked for 0x%lx%s)",
+	     KERNEL_PHYS + kernel_phys_offset, KERNEL_PHYS,
+	     kernel_phys_offset ? ", relocated by the loader" : "");
 	report_memmap();
 	cmdline_parse(&cmdline, boot.cmdline);
 

@@ -59,6 +59,7 @@ class Platform:
     machine: str = None         # QEMU -machine value instead of the default
     debug_exit: bool = True     # QEMU isa-debug-exit (exit status = verdict)
     require: tuple = ()         # regexes the serial log must contain
+    image: str = None           # another build under build/: DIR/kernel.elf, DIR/cetbed.iso
 
     @property
     def expect_name(self):
@@ -113,6 +114,9 @@ class Platform:
         """Create what the run needs and return its Launch."""
         if self.cmdline:
             ctx.cmdline = " ".join(w for w in (self.cmdline, ctx.cmdline) if w)
+        if self.image:
+            ctx.kernel = os.path.join(ctx.build, self.image, "kernel.elf")
+            ctx.iso = os.path.join(ctx.build, self.image, "cetbed.iso")
         self.check(ctx)
         os.makedirs(self.results(ctx), exist_ok=True)
         if self.family == "device":
@@ -318,6 +322,11 @@ PLATFORMS = {p.name: p for p in (
     Platform("bochs3-tigerlake-x2apic", "bochs3", "iso", BOCHS_TIMEOUT,
              "tigerlake", base="bochs3-tigerlake",
              cmdline="apic=x2apic timer=tsc-deadline"),
+    # Built to load at 64 MiB or above ('make reloc'): GRUB relocates it.
+    Platform("qemu-bios-reloc64", "qemu", "iso", QEMU_TIMEOUT,
+             base="qemu-bios", image="reloc",
+             require=(r"# boot: kernel image at physical 0x[4-7][0-9a-f]{6} "
+                      r"\(linked for 0x200000, relocated by the loader\)",)),
     # No isa-debug-exit: UEFI ResetSystem must power the machine off.
     Platform("qemu-uefi-nopit-reset", "qemu", "iso", QEMU_TIMEOUT,
              base="qemu-uefi", machine="q35,pit=off", debug_exit=False,
