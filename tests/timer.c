@@ -45,13 +45,13 @@ TEST(timer_ticks_at_timer_hz, "timer")
 	/*
 	 * 200 ms is TIMER_HZ / 5 ticks.  No load makes extra ticks, so the upper
 	 * bound is tight; an emulator starved by its host drops ticks (QEMU
-	 * coalesces missed periods), so the lower bound only catches a rate off
-	 * by 4x or more.
+	 * coalesces missed periods: a quarter of them arrived at a load of 10
+	 * on 2 cores), so the lower bound only catches a rate off by 10x or more.
 	 */
 	u64 got = ticks_during(200), want = TIMER_HZ / 5;
-	CHECK(t, got >= want / 4 && got <= want + want / 10,
+	CHECK(t, got >= want / 10 && got <= want + want / 10,
 	      "%lu timer ticks in 200 ms of TSC time, expected %lu (at most +10%%, at least "
-	      "a quarter)", got, want);
+	      "a tenth)", got, want);
 }
 
 TEST(timer_cpuid_rates_match_clocks, "timer")

@@ -112,12 +112,16 @@ unsigned calib_run(enum cmdline_timer want, clock_lapic_read lapic, u32 div, str
 	unsigned bad = list_disagreeing(c, pick, others, sizeof(others));
 	if (!bad)
 		return errors;
-	/* Outvoted: each disagreeing source has fewer sources agreeing with it. */
+	/*
+	 * Outvoted: each disagreeing source has fewer sources agreeing with it.
+	 * The PIT never outweighs another clock: chipsets that gate its input
+	 * still raise OUT2, early, so against any other clock it only loses.
+	 */
 	bool outvoted = true;
 	for (unsigned j = 0; j < CLOCK_NR; j++)
 		if (j != pick && c->results[j].ok &&
 		    !calib_agree(c->results[pick].tsc_hz, c->results[j].tsc_hz) &&
-		    support(c, j) >= support(c, pick))
+		    support(c, j) >= support(c, pick) && j != CLOCK_PIT)
 			outvoted = false;
 	if (!outvoted) {
 		diag("ERROR: timer: %s%s disagrees with %s by more than %u per mille; using %s",
@@ -125,8 +129,8 @@ unsigned calib_run(enum cmdline_timer want, clock_lapic_read lapic, u32 div, str
 		     clock_name(pick));
 		errors++;
 	} else {
-		diag("timer: %s disagrees with %s, which more clocks confirm; using %s", others,
-		     clock_name(pick), clock_name(pick));
+		diag("timer: %s disagrees with %s, which more clocks confirm (or which the PIT "
+		     "cannot outweigh); using %s", others, clock_name(pick), clock_name(pick));
 	}
 	return errors;
 }
