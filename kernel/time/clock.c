@@ -36,7 +36,8 @@
 /* Plausible TSC rates: emulators run theirs at a few MHz. */
 #define TSC_HZ_MIN 1000000UL
 #define TSC_HZ_MAX 20000000000UL
-#define MEASURE_TRIES 4
+/* An emulator's device reads wait for its big lock, which a loaded host delays. */
+#define MEASURE_TRIES 16
 
 struct ref {
 	u64 (*read)(struct ref *);
@@ -74,10 +75,11 @@ struct stamp {
 
 static void stamp(struct ref *r, clock_lapic_read lapic, struct stamp *s)
 {
+	/* The LAPIC read stays outside the bracket: only its own rate depends on it. */
 	u64 t0 = rdtsc();
-	s->lapic = lapic ? lapic() : 0;
 	s->ref = r->read(r) & r->mask;
 	u64 t1 = rdtsc();
+	s->lapic = lapic ? lapic() : 0;
 	s->tsc = t0 + (t1 - t0) / 2;
 	s->spread = t1 - t0;
 }
@@ -110,8 +112,8 @@ static bool ref_measure(struct ref *r, clock_lapic_read lapic, u32 div, u64 hint
 			return false;
 		}
 		u64 tsc = b.tsc - a.tsc;
-		/* The two brackets together must be under 1% of the interval. */
-		if ((a.spread + b.spread) * 100 > tsc)
+		/* The two brackets together must be under 2% of the interval. */
+		if ((a.spread + b.spread) * 50 > tsc)
 			continue;
 		res->tsc_hz = tsc * r->hz / elapsed;
 		if (lapic)
@@ -203,7 +205,7 @@ static bool pit_once(u8 port_b, u64 bound, clock_lapic_read lapic, u32 div,
 	}
 	/* Both ends bracketed: the start by the gate write, the end by the last two reads. */
 	u64 tsc = (ta + tb) / 2 - (t0 + t0b) / 2;
-	if ((t0b - t0 + tb - ta) * 100 > tsc) {
+	if ((t0b - t0 + tb - ta) * 50 > tsc) {
 		*busy = true;
 		return false;
 	}
