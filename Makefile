@@ -10,6 +10,10 @@
 PLATFORM ?= bochs
 PLATFORMS := bochs bochs3-tigerlake bochs3-sapphire-rapids bochs3-arrow-lake \
 	qemu-bios qemu-uefi qemu-kernel
+# Laptop hazards imitated: no PIT, each timer path forced, x2APIC, UEFI
+# ResetSystem power-off (tests/harness/platforms.py).  Each a full suite.
+VARIANTS := qemu-bios-nopit qemu-bios-timer-pit qemu-bios-timer-hpet qemu-bios-timer-pmtmr \
+	bochs-x2apic-timer-pit bochs3-tigerlake-x2apic qemu-uefi-nopit-reset qemu-bios-reloc64
 
 B := build
 CC := gcc
@@ -41,7 +45,7 @@ UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -static \
 	-fno-builtin -mno-red-zone -Wall -Wextra -Werror -Iinclude -I. -MMD -MP
 NASMFLAGS := -f elf64 -g -I$(B)/include/ -I./
 
-KERNEL_DIRS := kernel kernel/platform kernel/report kernel/lib kernel/linux
+KERNEL_DIRS := kernel kernel/platform kernel/report kernel/lib kernel/linux kernel/time
 KERNEL_C := $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS)) mm/*.c cet/*.c tests/*.c)
 KERNEL_C := $(filter-out kernel/asm-offsets.c,$(KERNEL_C))
 KERNEL_ASM := $(wildcard boot/*.asm $(addsuffix /*.asm,$(KERNEL_DIRS)) cet/*.asm tests/*.asm)
@@ -54,7 +58,7 @@ USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
-.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb
+.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb reloc
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -136,11 +140,35 @@ $(B)/cetbed.iso: $(B)/kernel-boot.elf iso/mkiso.sh $(wildcard iso/*.cfg)
 	$(call say,ISO,$@)
 	$(Q)iso/mkiso.sh $< $@
 
+# The same kernel with a multiboot2 relocatable tag asking for 64 MiB or
+# above: GRUB must relocate it, and the qemu-bios-reloc64 platform checks
+# that it runs there and says where it was loaded.
+RELOC_MIN := 0x4000000
+RELOC_OBJ := $(filter-out $(B)/boot/boot.o,$(KERNEL_OBJ)) $(B)/reloc/boot.o
+
+$(B)/reloc/boot.o: boot/boot.asm $(ASM_OFFSETS)
+	@mkdir -p $(dir $@)
+	$(call say,NASM,$@)
+	$(Q)$(NASM) $(NASMFLAGS) -DMB2_RELOC_MIN=$(RELOC_MIN) -o $@ $<
+
+$(B)/reloc/kernel.elf: $(RELOC_OBJ) $(B)/linker.ld tools/check-image.py
+	$(call say,LD,$@)
+	$(Q)$(LD) -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+		-T $(B)/linker.ld -o $@ $(RELOC_OBJ)
+	$(Q)objcopy --strip-debug $@ $(B)/reloc/kernel-boot.elf
+	$(Q)$(PYTHON) tools/check-image.py $(B)/reloc/kernel-boot.elf
+
+$(B)/reloc/cetbed.iso: $(B)/reloc/kernel.elf iso/mkiso.sh $(wildcard iso/*.cfg)
+	$(call say,ISO,$@)
+	$(Q)iso/mkiso.sh $(B)/reloc/kernel-boot.elf $@
+
+reloc: $(B)/reloc/cetbed.iso
+
 # Debian packages each platform needs; scripts/deps.sh installs them (as root)
 # or prints the apt-get command, and for bochs3 makes the Debian 13 root
 # ($(BOCHS3_ROOT)) with scripts/bochs3-root.sh.
-deps_for = build $(if $(filter qemu-%,$(1)),qemu) $(if $(filter qemu-uefi,$(1)),uefi) \
-	$(if $(filter bochs,$(1)),bochs) $(if $(filter bochs3-%,$(1)),bochs3)
+deps_for = build $(if $(filter qemu-%,$(1)),qemu) $(if $(filter qemu-uefi%,$(1)),uefi) \
+	$(if $(filter bochs bochs-%,$(1)),bochs) $(if $(filter bochs3-%,$(1)),bochs3)
 
 deps:
 	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)))
@@ -176,15 +204,15 @@ $(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h include/*/*/*.h
 		$(host_src_$*)
 
 test:
-	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)) qr)
-	$(MAKE) all
+	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS) $(VARIANTS)) qr)
+	$(MAKE) all reloc
 	$(MAKE) host-test
 	@# A spinning task is stopped by the watchdog, reported TIMEOUT, and the run goes on.
 	$(HARNESS) run qemu-kernel --name watchdog-demo --expect tests/expect/watchdog-demo.expect \
 		--cmdline 'tests=task_spin_forever,user_exit_status timeout=1'
 	@# The verdict screen's QR code, read back by zbarimg, is the run's summary.
 	$(PYTHON) tests/harness/qr_check.py
-	$(HARNESS) run-all $(PLATFORMS)
+	$(HARNESS) run-all $(PLATFORMS) $(VARIANTS)
 	@# PCI and command-line UARTs carry the whole KTAP stream (QEMU, ~10 s).
 	$(PYTHON) tests/harness/uart_check.py qemu-bios qemu-uefi
 	@# UEFI variables survive into the next boot, also after a reset (OVMF, ~30 s).
@@ -205,19 +233,23 @@ check-mutants:
 # partitions, mounted or system disks and, without FORCE=1, anything over
 # 64 GiB, and asks before writing (CONFIRM=1 skips the question).  CMDLINE
 # bakes a kernel command line into a variant image, e.g. CMDLINE=efivars=off.
-USB_ISO = $(if $(CMDLINE),$(B)/usb-cmdline.iso,$(B)/cetbed.iso)
+# A stick holds the verdict screen (and its QR code) for USB_HOLD seconds or
+# until a key is pressed: on a laptop the screen may be the only record.
+# CMDLINE comes after it, so CMDLINE=screen=off still wins.
+USB_HOLD ?= 3600
+USB_ISO = $(B)/usb.iso
 
 usb:
-	@test -n "$(DEV)" || { echo "usage: make usb DEV=/dev/sdX [CMDLINE='...'] [FORCE=1] [CONFIRM=1]" >&2; exit 2; }
+	@test -n "$(DEV)" || { echo "usage: make usb DEV=/dev/sdX [CMDLINE='...'] [USB_HOLD=SECONDS] [FORCE=1] [CONFIRM=1]" >&2; exit 2; }
 	$(MAKE) all
-	$(if $(CMDLINE),iso/mkiso.sh $(B)/kernel-boot.elf $(USB_ISO) '$(CMDLINE)')
+	iso/mkiso.sh $(B)/kernel-boot.elf $(USB_ISO) 'screen=$(USB_HOLD) $(CMDLINE)'
 	FORCE='$(FORCE)' CONFIRM='$(CONFIRM)' scripts/usb-write.sh '$(DEV)' $(USB_ISO)
 
 list-platforms:
-	@echo $(PLATFORMS)
+	@echo $(PLATFORMS) $(VARIANTS)
 
 clean:
-	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host kernel.elf cetbed.iso linker.ld asm-offsets.s usb-cmdline.iso)
+	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host kernel.elf cetbed.iso linker.ld asm-offsets.s usb.iso reloc)
 
 # Only our own dependency files: build/ also holds the Debian 13 root.
 -include $(KERNEL_OBJ:.o=.d) $(USER_LIB:.o=.d) $(USER_ELF:.elf=.d) $(USER_ELF:.elf=_probes.d)

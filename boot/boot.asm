@@ -1,6 +1,11 @@
 ; Multiboot headers and the 32-to-64-bit trampoline.  Builds a minimal boot
 ; map (identity and direct map of the first 4 GiB, kernel image at -2 GiB),
 ; enters long mode and jumps to kernel_main in the higher half.
+;
+; The image is relocatable under multiboot2: GRUB may load it at any
+; 2 MiB-aligned address from MB2_RELOC_MIN up, so this code runs wherever
+; it lands.  Every address below is its link address plus the load offset
+; (esi), and the -2 GiB window maps the image where it really is.
 
 %include "asm-offsets.inc"
 
@@ -9,9 +14,17 @@ MB1_FLAGS	equ (1 << 0) | (1 << 1) | (1 << 16)	; page-align, memory info, load ad
 MB2_MAGIC	equ 0xe85250d6
 MB2_ARCH_I386	equ 0
 MB2_TAG_OPTIONAL equ 1
+MB1_BOOT_MAGIC	equ 0x2badb002
+LARGE_PAGE	equ 0x200000
+%ifndef MB2_RELOC_MIN
+%define MB2_RELOC_MIN KERNEL_PHYS
+%endif
+; The image must end below 1 GiB: the -2 GiB window of the boot map is one
+; page directory, and the trampoline runs identity-mapped below 4 GiB.
+MB2_RELOC_MAX	equ 0x40000000
 COM1		equ 0x3f8
 
-extern __load_end_phys, __bss_end_phys, kernel_main
+extern __load_end_phys, __bss_end_phys, kernel_main, kernel_phys_offset
 
 section .multiboot progbits alloc noexec nowrite align=8
 	align 8
@@ -24,6 +37,11 @@ mb2_header:
 	dw 3, 0			; entry address tag
 	dd 12
 	dd boot_entry
+	; Relocatable: min and max physical address, alignment, lowest preferred.
+	align 8
+	dw 10, 0
+	dd 24
+	dd MB2_RELOC_MIN, MB2_RELOC_MAX, LARGE_PAGE, 1
 	; Framebuffer request, optional, no preferred size or depth.  Without it
 	; GRUB under UEFI hands over no console at all (there is no VGA text
 	; mode there); with it GRUB sets a GOP mode and passes tag 8.
@@ -54,8 +72,22 @@ boot_entry:
 	cli
 	cld
 	mov edi, eax			; boot magic, kept for kernel_main
-	mov esi, ebx			; boot information (physical)
-	mov esp, boot_stack_top - KERNEL_VMA
+	mov ebp, ebx			; boot information (physical)
+	; The load offset.  Multiboot 1 loads at the link address.  Multiboot 2
+	; gives no stack: the information's reserved word (bytes 4-7) is a
+	; one-slot stack for the CALL that reveals where this code runs.
+	xor esi, esi
+	cmp eax, MB1_BOOT_MAGIC
+	je .offset_known
+	lea esp, [ebx + 8]
+	call .here
+.here:
+	pop esi
+	sub esi, .here
+.offset_known:
+	lea esp, [esi + boot_stack_top - KERNEL_VMA]
+	push edi			; magic
+	push ebp			; boot information
 
 	call early_serial_init
 
@@ -82,16 +114,14 @@ boot_entry:
 	jz .no_long_mode
 	mov ebp, edx			; EDX[20] NX, used below
 
-	; Clear the boot tables (1 PML4, 2 PDPT, 4 PD, contiguous).
-	push edi
-	mov edi, boot_pml4 - KERNEL_VMA
-	mov ecx, 7 * 4096 / 4
+	; Clear the boot tables (1 PML4, 2 PDPT, 5 PD, contiguous).
+	lea edi, [esi + boot_pml4 - KERNEL_VMA]
+	mov ecx, 8 * 4096 / 4
 	xor eax, eax
 	rep stosd
-	pop edi
 
 	; PD k maps GiB k with 2 MiB pages.
-	mov ebx, boot_pd - KERNEL_VMA
+	lea ebx, [esi + boot_pd - KERNEL_VMA]
 	xor ecx, ecx
 .fill_pd:
 	mov eax, ecx
@@ -105,8 +135,8 @@ boot_entry:
 	cmp ecx, 4 * 512
 	jb .fill_pd
 
-	mov ebx, boot_pdpt_low - KERNEL_VMA
-	mov eax, boot_pd - KERNEL_VMA
+	lea ebx, [esi + boot_pdpt_low - KERNEL_VMA]
+	lea eax, [esi + boot_pd - KERNEL_VMA]
 	or eax, PTE_P | PTE_W
 	mov ecx, 4
 .fill_pdpt:
@@ -115,24 +145,33 @@ boot_entry:
 	add ebx, 8
 	loop .fill_pdpt
 
-	; The kernel image: -2 GiB maps the first GiB.
-	mov eax, boot_pd - KERNEL_VMA
+	; The kernel image: -2 GiB + x maps physical x + load offset, 1 GiB.
+	lea ebx, [esi + boot_pd_image - KERNEL_VMA]
+	lea eax, [esi + (PTE_P | PTE_W | PTE_PS)]
+	xor ecx, ecx
+.fill_pd_image:
+	mov [ebx + ecx * 8], eax
+	add eax, LARGE_PAGE
+	inc ecx
+	cmp ecx, 512
+	jb .fill_pd_image
+	lea eax, [esi + boot_pd_image - KERNEL_VMA]
 	or eax, PTE_P | PTE_W
-	mov [boot_pdpt_high - KERNEL_VMA + 510 * 8], eax
+	mov [esi + boot_pdpt_high - KERNEL_VMA + 510 * 8], eax
 
-	mov ebx, boot_pml4 - KERNEL_VMA
-	mov eax, boot_pdpt_low - KERNEL_VMA
+	lea ebx, [esi + boot_pml4 - KERNEL_VMA]
+	lea eax, [esi + boot_pdpt_low - KERNEL_VMA]
 	or eax, PTE_P | PTE_W
 	mov [ebx], eax			; identity, for the jump below
 	mov [ebx + 256 * 8], eax	; direct map of the first 4 GiB
-	mov eax, boot_pdpt_high - KERNEL_VMA
+	lea eax, [esi + boot_pdpt_high - KERNEL_VMA]
 	or eax, PTE_P | PTE_W
 	mov [ebx + 511 * 8], eax
 
 	mov eax, cr4
 	or eax, X86_CR4_PAE
 	mov cr4, eax
-	mov eax, boot_pml4 - KERNEL_VMA
+	lea eax, [esi + boot_pml4 - KERNEL_VMA]
 	mov cr3, eax
 	mov ecx, MSR_EFER
 	rdmsr
@@ -146,17 +185,28 @@ boot_entry:
 	or eax, X86_CR0_PG | X86_CR0_WP
 	mov cr0, eax
 
-	lgdt [boot_gdt_ptr]
-	jmp KERNEL_CS:long_entry
+	; The GDT pointer and the far jump name physical addresses: add the offset.
+	lea eax, [esi + boot_gdt]
+	mov [esi + boot_gdt_ptr + 2], eax
+	lgdt [esi + boot_gdt_ptr]
+	pop ebp				; boot information
+	pop edi				; magic
+	mov ebx, esi			; the load offset, for kernel_phys_offset
+	mov esi, ebp
+	lea eax, [ebx + long_entry]
+	push dword KERNEL_CS
+	push eax
+	retf
 
 .no_long_mode:
-	mov esi, msg_no_long_mode
+	mov ebx, esi
+	lea esi, [ebx + msg_no_long_mode]
 	call early_puts
 	; Verdict for QEMU's isa-debug-exit (ERROR), then Bochs' shutdown port.
 	mov dx, 0xf4
 	mov eax, 0x13
 	out dx, eax
-	mov esi, msg_shutdown
+	lea esi, [ebx + msg_shutdown]
 	mov dx, 0x8900
 .shutdown:
 	lodsb
@@ -224,6 +274,7 @@ long_entry:
 	xor eax, eax
 	mov fs, ax
 	mov gs, ax
+	mov ebx, ebx
 	mov rax, higher_half_entry
 	jmp rax
 
@@ -245,6 +296,7 @@ msg_shutdown:
 
 section .text
 higher_half_entry:
+	mov [rel kernel_phys_offset], rbx
 	mov rsp, boot_stack_top
 	xor ebp, ebp
 	mov edi, edi			; upper halves are undefined after the mode switch
@@ -263,6 +315,7 @@ boot_pml4:	resb 4096
 boot_pdpt_low:	resb 4096
 boot_pdpt_high:	resb 4096
 boot_pd:	resb 4 * 4096
+boot_pd_image:	resb 4096
 boot_stack_guard:
 		resb 4096
 boot_stack:	resb 16384

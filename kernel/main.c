@@ -21,6 +21,7 @@
 #include "lib.h"
 #include "mm/frame.h"
 #include "mm/kstack.h"
+#include "mm/layout.h"
 #include "mm/mm.h"
 #include "test.h"
 #include "x86/cpu.h"
@@ -34,6 +35,8 @@ void syscall_init(void);
 void __noreturn stack_switch_call(u64 top, void (*fn)(void *), void *arg);
 
 u64 kernel_stack_top, kernel_kshstk_top;
+/* Set by boot/boot.asm before kernel_main: 0 unless the loader relocated the image. */
+u64 kernel_phys_offset;
 /* Read by stack_switch_call: turn supervisor shadow stacks on there. */
 bool kshstk_pending;
 static struct cmdline cmdline;
@@ -50,8 +53,14 @@ static void report_memmap(void)
 {
 	const struct memmap *m = &boot.mem;
 
-	diag("mm: %s memory map: %u usable ranges, %lu KiB usable, top 0x%lx", boot.mmap_source,
-	     m->nr_usable, memmap_usable_bytes(m) >> 10, memmap_top(m));
+	if (m->reserved_overflow) {
+		diag("ERROR: mm: %u reserved ranges beyond the %u cetbed lists; they were taken "
+		     "out of usable memory instead", m->reserved_overflow, MEMMAP_MAX);
+		boot_errors++;
+	}
+	diag("mm: %s memory map: %u usable ranges, %lu KiB usable, top 0x%lx (%u adjacent "
+	     "entries merged)", boot.mmap_source, m->nr_usable, memmap_usable_bytes(m) >> 10,
+	     memmap_top(m), m->merged);
 	if (m->dropped_empty || m->clipped_wrap || m->dropped_overflow)
 		diag("mm: memory map sanitized: %u empty entries dropped, %u wrapping entries "
 		     "clipped, %u entries beyond %u dropped",
@@ -67,14 +76,16 @@ static void report_cmdline(void)
 	for (unsigned i = 0; i < cmdline.nr_unknown; i++) {
 		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], "
 		     "timeout=SECONDS, screen=off|SECONDS, list, efivars=on|off, "
-		     "uart=io:PORT|mmio:ADDR[,stride=N])",
+		     "uart=io:PORT|mmio:ADDR[,stride=N][,clock=HZ], timer=cpuid|tsc-deadline|pmtmr|hpet|pit, "
+		     "apic=x2apic)",
 		     cmdline.unknown[i]);
 		boot_errors++;
 	}
 	for (unsigned i = 0; i < cmdline.nr_invalid; i++) {
 		diag("ERROR: bad command-line option '%s' (timeout=SECONDS with SECONDS >= 1; "
 		     "screen=off or screen=SECONDS, 0-%d; efivars=on|off; uart=io:PORT or "
-		     "uart=mmio:ADDR, optionally with ,stride=1|2|4)",
+		     "uart=mmio:ADDR, optionally with ,stride=1|2|4 and ,clock=HZ; timer=cpuid|tsc-deadline|"
+		     "pmtmr|hpet|pit; apic=x2apic)",
 		     cmdline.invalid[i], CMDLINE_SCREEN_MAX);
 		boot_errors++;
 	}
@@ -95,10 +106,15 @@ static void __noreturn kernel_main_stack(void *unused)
 		diag("cet: the kernel runs on supervisor shadow stacks (IA32_S_CET.SH_STK_EN), SSP "
 		     "0x%lx; IST vectors use the interrupt SSP table",
 		     kshstk_ssp());
-	timer_init();
 	report_cmdline();
-	/* A list run tests nothing: the previous run's record stays. */
+	/*
+	 * A list run tests nothing: the previous run's record stays.  Progress
+	 * is stored before the timer starts, so a machine that hangs there
+	 * still leaves a record naming the step.
+	 */
 	efivars_boot(cmdline.efivars_off ? "efivars=off" : cmdline.list ? "list" : NULL);
+	efivars_progress("timer");
+	boot_errors += timer_init(&cmdline);
 	diag("mm: %lu of %lu frames free after boot", frame_free_count(), frame_total_count());
 	tests_run(&cmdline, boot_errors);
 	panic("tests_run returned");
@@ -124,6 +140,9 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 		boot_fail();
 	diag("boot: multiboot%u loader='%s' cmdline='%s'", boot.protocol,
 	     boot.loader[0] ? boot.loader : "?", boot.cmdline);
+	diag("boot: kernel image at physical 0x%lx (linked for 0x%lx%s)",
+	     KERNEL_PHYS + kernel_phys_offset, KERNEL_PHYS,
+	     kernel_phys_offset ? ", relocated by the loader" : "");
 	report_memmap();
 	cmdline_parse(&cmdline, boot.cmdline);
 

@@ -1,5 +1,11 @@
-/* panic(): report what is known, close the KTAP stream, power off. */
+/*
+ * panic(): report what is known and close the KTAP stream.  Where the
+ * console is on a screen the machine then halts, so the person at it can
+ * read or photograph the message; only a run without a screen (serial or
+ * emulator) powers off.
+ */
 #include "console.h"
+#include "kernel/report/fbcon.h"
 #include "kernel/platform/power.h"
 #include "lib.h"
 #include "test.h"
@@ -26,5 +32,10 @@ void panic(const char *fmt, ...)
 	if (t)
 		kprintf("not ok %u %s # ERROR kernel panic: %s\n", t->number, t->tc->name, msg);
 	kprintf("Test result: ERROR\n");
+	if (fbcon_active()) {
+		diag("PANIC: halted with the screen kept; switch the machine off by hand");
+		console_flush();
+		halt_forever();
+	}
 	power_off(EXIT_ERROR_CODE);
 }

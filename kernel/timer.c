@@ -1,60 +1,35 @@
 /*
- * The preemption timer.  The LAPIC timer runs periodic at TIMER_HZ after
- * calibration against PIT channel 2 (a 10 ms one-shot); without a LAPIC,
- * PIT channel 0 drives IRQ 0 through the 8259 instead.  Time here is the
- * platform's: emulated time under Bochs, where it follows instructions.
+ * The preemption timer.  The LAPIC timer interrupts at TIMER_HZ, in
+ * TSC-deadline mode where the CPU has it (CPUID.1:ECX[24]), else periodic;
+ * its rates come from kernel/time/ (CPUID, PM timer, HPET or PIT, checked
+ * against each other).  Without a LAPIC, PIT channel 0 drives IRQ 0 through
+ * the 8259.  Time here is the platform's: emulated time under Bochs, where
+ * it follows instructions.
  */
 #include "kernel/cpu.h"
+#include "kernel/platform/apic.h"
+#include "kernel/time/calib.h"
 #include "kernel/timer.h"
 #include "lib.h"
-#include "mm/iomap.h"
 #include "x86/cpu.h"
 #include "x86/msr.h"
 
 #define PIT_HZ 1193182
-#define LAPIC_EOI 0xb0
-#define LAPIC_SVR 0xf0
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_TIMER_INIT 0x380
-#define LAPIC_TIMER_CUR 0x390
-#define LAPIC_TIMER_DIV 0x3e0
-#define LVT_MASKED (1U << 16)
-#define LVT_PERIODIC (1U << 17)
+#define LAPIC_DIV_16 0x3
+/* Used only when no clock works; the boot already says ERROR. */
+#define TSC_HZ_GUESS 2000000000UL
+#define LAPIC_HZ_GUESS 100000000UL
 
 volatile u64 timer_ticks;
-static volatile u32 *lapic;
-static bool use_pit;
-static u32 lapic_count;     /* LAPIC initial count at TIMER_HZ */
+u64 timer_unknown_irqs;
+static bool use_lapic, use_pit, deadline;
+static u32 lapic_count;     /* LAPIC initial count at TIMER_HZ (periodic mode) */
+static u64 tsc_hz;	    /* 0 if unknown */
 static u64 tsc_per_tick;    /* TSC cycles in one TIMER_HZ tick, 0 if unknown */
-static u32 fast;            /* interrupts per tick: 1, or TIMER_FAST_FACTOR */
+static u64 next_deadline;   /* TSC-deadline mode: the armed deadline */
+static u32 fast;	    /* interrupts per tick: 1, or TIMER_FAST_FACTOR */
 static u32 fast_sub;
-
-static u32 lapic_read(u32 reg)
-{
-	return lapic[reg / 4];
-}
-
-static void lapic_write(u32 reg, u32 v)
-{
-	lapic[reg / 4] = v;
-}
-
-/* Busy-waits 10 ms on PIT channel 2 (gate through port 0x61). */
-static void pit_wait_10ms(void)
-{
-	u16 count = PIT_HZ / 100;
-	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
-	outb(0x43, 0xb0); /* channel 2, lobyte/hibyte, mode 0 */
-	outb(0x42, count & 0xff);
-	outb(0x42, count >> 8);
-	/* A rising gate edge starts the count. */
-	u8 v = inb(0x61) & ~0x01;
-	outb(0x61, v);
-	outb(0x61, v | 0x01);
-	for (long spin = 0; !(inb(0x61) & 0x20); spin++)
-		if (spin > 100000000)
-			panic("PIT channel 2 never counted down: no usable timer");
-}
+static struct calib calib;
 
 static void pit_periodic(u32 hz)
 {
@@ -65,45 +40,106 @@ static void pit_periodic(u32 hz)
 	outb(0x21, inb(0x21) & ~0x01); /* unmask IRQ 0 */
 }
 
-void timer_init(void)
+static u32 lapic_current(void)
 {
+	return apic_read(APIC_TIMER_CUR);
+}
+
+u64 timer_tsc_hz(void)
+{
+	return tsc_hz;
+}
+
+const struct calib *timer_calib(void)
+{
+	return &calib;
+}
+
+/* The LAPIC input rate against the TSC, for a source that gives only the TSC's. */
+static u64 lapic_hz_by_tsc(void)
+{
+	u64 t0 = rdtsc(), span = tsc_hz * CLOCK_MEASURE_MS / 1000;
+	u32 l0 = lapic_current();
+	while (rdtsc() - t0 < span)
+		cpu_pause();
+	return (u64)(l0 - lapic_current()) * 16 * 1000 / CLOCK_MEASURE_MS;
+}
+
+static void deadline_arm(void)
+{
+	next_deadline = rdtsc() + tsc_per_tick / fast;
+	wrmsr(MSR_IA32_TSC_DEADLINE, next_deadline);
+}
+
+static unsigned lapic_start(enum cmdline_timer want)
+{
+	unsigned errors = 0;
+	bool has_deadline = cpuid(1, 0).ecx & BIT(24);
+	char why[64] = "";
+
+	apic_write(APIC_TIMER_DIV, LAPIC_DIV_16);
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | TIMER_VECTOR);
+	apic_write(APIC_TIMER_INIT, 0xffffffff);
+	errors += calib_run(want, lapic_current, 16, &calib);
+	apic_write(APIC_TIMER_INIT, 0);
+	tsc_hz = calib.source < CLOCK_NR ? calib.tsc_hz : 0;
+	u64 lapic_hz = calib.source < CLOCK_NR ? calib.lapic_hz : 0;
+	if (!lapic_hz && tsc_hz)
+		lapic_hz = lapic_hz_by_tsc();
+	if (!lapic_hz)
+		lapic_hz = LAPIC_HZ_GUESS;
+	tsc_per_tick = (tsc_hz ? tsc_hz : TSC_HZ_GUESS) / TIMER_HZ;
+	lapic_count = (u32)(lapic_hz / 16 / TIMER_HZ);
+	if (!lapic_count)
+		lapic_count = 1;
+
+	/* Forcing a clock source exercises it in periodic mode. */
+	bool want_deadline = want == CMDLINE_TIMER_TSC_DEADLINE || want == CMDLINE_TIMER_AUTO;
+	if (want_deadline && has_deadline && tsc_hz) {
+		deadline = true;
+	} else if (want == CMDLINE_TIMER_TSC_DEADLINE) {
+		diag("ERROR: timer=tsc-deadline: %s", has_deadline ? "the TSC rate is unknown"
+				: "TSC-deadline mode not enumerated (CPUID.1:ECX[24])");
+		errors++;
+	}
+	if (deadline) {
+		apic_write(APIC_LVT_TIMER, APIC_LVT_TSC_DEADLINE | TIMER_VECTOR);
+		/* The SDM orders the LVT write before the first deadline write. */
+		asm volatile("mfence" ::: "memory");
+		deadline_arm();
+		snprintf(why, sizeof(why), "TSC-deadline mode");
+	} else {
+		apic_write(APIC_LVT_TIMER, APIC_LVT_PERIODIC | TIMER_VECTOR);
+		apic_write(APIC_TIMER_INIT, lapic_count);
+		snprintf(why, sizeof(why), "periodic, %u counts per tick at divide 16",
+			 lapic_count);
+	}
+	diag("timer: LAPIC timer at %u Hz (%s; %lu TSC cycles per tick) from %s%s", TIMER_HZ, why,
+	     tsc_per_tick, calib.source < CLOCK_NR ? clock_name(calib.source) : "guesses",
+	     apic_x2apic() ? ", x2APIC" : "");
+	return errors;
+}
+
+unsigned timer_init(const struct cmdline *c)
+{
+	unsigned errors;
+
 	fast = 1;
-	if (!(cpuid(1, 0).edx & BIT(9))) {
+	errors = apic_init(c->apic_x2apic, &use_lapic);
+	if (!use_lapic) {
 		use_pit = true;
 		pit_periodic(TIMER_HZ);
 		diag("timer: no local APIC (CPUID.1:EDX[9]); PIT channel 0 at %u Hz", TIMER_HZ);
-		return;
+		return errors;
 	}
-	u64 base = rdmsr(MSR_IA32_APIC_BASE);
-	wrmsr(MSR_IA32_APIC_BASE, base | BIT(11));
-	lapic = iomap_map(base & 0xffffff000UL, 0x1000, IOMAP_UC, NULL);
-	if (!lapic)
-		panic("cannot map the local APIC");
-	lapic_write(LAPIC_SVR, 0x100 | 0xff); /* enabled, spurious vector 0xff */
-	lapic_write(LAPIC_TIMER_DIV, 0x3);    /* divide by 16 */
-	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
-	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
-	u64 tsc0 = rdtsc();
-	pit_wait_10ms();
-	u64 tsc_10ms = rdtsc() - tsc0;
-	if (cpuid(1, 0).edx & BIT(4))
-		tsc_per_tick = tsc_10ms * 100 / TIMER_HZ;
-	u32 per_10ms = 0xffffffff - lapic_read(LAPIC_TIMER_CUR);
-	u32 count = per_10ms * 100 / TIMER_HZ;
-	if (!count)
-		count = 1;
-	lapic_count = count;
-	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | TIMER_VECTOR);
-	lapic_write(LAPIC_TIMER_INIT, count);
-	diag("timer: LAPIC timer at %u Hz (%u counts per 10 ms, divide by 16; %lu TSC cycles "
-	     "per tick)", TIMER_HZ, per_10ms, tsc_per_tick);
+	return errors + lapic_start(c->timer);
 }
 
 u32 timer_fast(bool on)
 {
 	u32 want = 1;
 	if (on && tsc_per_tick / TIMER_FAST_FACTOR >= TIMER_FAST_MIN_TSC &&
-	    (use_pit || lapic_count >= TIMER_FAST_FACTOR))
+	    (use_pit || deadline || lapic_count >= TIMER_FAST_FACTOR))
 		want = TIMER_FAST_FACTOR;
 	if (want != fast) {
 		u64 flags = read_rflags();
@@ -112,8 +148,10 @@ u32 timer_fast(bool on)
 		fast_sub = 0;
 		if (use_pit)
 			pit_periodic(TIMER_HZ * want);
+		else if (deadline)
+			deadline_arm();
 		else
-			lapic_write(LAPIC_TIMER_INIT, lapic_count / want);
+			apic_write(APIC_TIMER_INIT, lapic_count / want);
 		if (flags & BIT(9))
 			asm volatile("sti" ::: "memory");
 	}
@@ -122,8 +160,10 @@ u32 timer_fast(bool on)
 
 bool timer_irq(u64 vector)
 {
-	if (vector == TIMER_VECTOR && lapic) {
-		lapic_write(LAPIC_EOI, 0);
+	if (vector == TIMER_VECTOR && use_lapic) {
+		if (deadline)
+			deadline_arm();
+		apic_eoi();
 	} else if (vector == PIT_VECTOR && use_pit) {
 		outb(0x20, 0x20);
 	} else {
@@ -134,4 +174,21 @@ bool timer_irq(u64 vector)
 		timer_ticks++;
 	}
 	return true;
+}
+
+void timer_unknown_irq(u64 vector)
+{
+	/* The 8259's spurious IRQ 7/15 and the LAPIC's spurious vector take no EOI. */
+	if (vector == 0x27 || vector == 0x2f || vector == APIC_SPURIOUS_VECTOR)
+		return;
+	if (++timer_unknown_irqs <= 4)
+		diag("irq: unexpected interrupt, vector %lu (sent EOI)", vector);
+	/* With a LAPIC the 8259 stays masked (and LINT0 too): only the LAPIC delivers. */
+	if (use_lapic) {
+		apic_eoi();
+	} else if (vector >= PIT_VECTOR && vector < PIT_VECTOR + 16) {
+		if (vector >= PIT_VECTOR + 8)
+			outb(0xa0, 0x20);
+		outb(0x20, 0x20);
+	}
 }

@@ -6,6 +6,27 @@ void memmap_init(struct memmap *m)
 {
 	m->nr_usable = m->nr_reserved = 0;
 	m->dropped_empty = m->clipped_wrap = m->dropped_overflow = 0;
+	m->merged = m->reserved_overflow = 0;
+}
+
+/*
+ * Firmware maps list many neighbours of one kind (an EFI map splits usable
+ * memory by boot-services type): a range touching one already listed
+ * widens it instead of taking a slot.
+ */
+static bool range_merge(struct mem_range *list, unsigned nr, u64 base, u64 end)
+{
+	for (unsigned i = 0; i < nr; i++) {
+		struct mem_range *r = &list[i];
+		if (base > r->end || end < r->base)
+			continue;
+		if (base < r->base)
+			r->base = base;
+		if (end > r->end)
+			r->end = end;
+		return true;
+	}
+	return false;
 }
 
 static void range_push(struct memmap *m, struct mem_range *list, unsigned *nr, u64 base, u64 end)
@@ -16,6 +37,8 @@ static void range_push(struct memmap *m, struct mem_range *list, unsigned *nr, u
 	}
 	list[(*nr)++] = (struct mem_range){ base, end };
 }
+
+static void subtract(struct memmap *m, u64 rb, u64 re);
 
 void memmap_add(struct memmap *m, u64 base, u64 len, enum mem_kind kind)
 {
@@ -28,10 +51,23 @@ void memmap_add(struct memmap *m, u64 base, u64 len, enum mem_kind kind)
 		end = ~0UL;
 		m->clipped_wrap++;
 	}
-	if (kind == MEM_USABLE)
-		range_push(m, m->usable, &m->nr_usable, base, end);
-	else
-		range_push(m, m->reserved, &m->nr_reserved, base, end);
+	struct mem_range *list = kind == MEM_USABLE ? m->usable : m->reserved;
+	unsigned *nr = kind == MEM_USABLE ? &m->nr_usable : &m->nr_reserved;
+	if (range_merge(list, *nr, base, end)) {
+		m->merged++;
+		return;
+	}
+	if (kind == MEM_RESERVED && *nr >= MEMMAP_MAX) {
+		/*
+		 * A reservation with no slot left is taken out of the usable
+		 * ranges now, so it can never be handed out; usable memory may
+		 * be lost, reserved never is.  Still an error for the boot.
+		 */
+		m->reserved_overflow++;
+		subtract(m, base, end);
+		return;
+	}
+	range_push(m, list, nr, base, end);
 }
 
 static void sort_ranges(struct mem_range *r, unsigned n)

@@ -15,9 +15,10 @@
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/pt.h"
-#include "kernel/report/summary.h"
+#include "kernel/timer.h"
 #include "test.h"
 #include "x86/cpu.h"
+#include "x86/trap.h"
 
 #ifndef CETBED_VERSION
 #define CETBED_VERSION "unknown"
@@ -207,6 +208,10 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 	vi->passed = passed;
 	vi->boot_errors = errors;
 	vi->hold_seconds = fbcon_active() ? cl->screen_seconds : 0;
+	/* Interrupts nobody asked for: the tests' own included, a machine's tells. */
+	if (timer_unknown_irqs || trap_nmis)
+		diag("irq: %lu unexpected interrupts (acknowledged), %lu NMIs during the run",
+		     timer_unknown_irqs, trap_nmis);
 	if (vi->hold_seconds)
 		diag("screen: the verdict screen stays %u s before power-off, or until a key is "
 		     "pressed",

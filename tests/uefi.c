@@ -9,6 +9,8 @@
 #include "kernel/platform/efi.h"
 #include "lib.h"
 #include "mm/layout.h"
+#include "mm/mm.h"
+#include "mm/pt.h"
 #include "test.h"
 #include "x86/cet.h"
 #include "x86/cpu.h"
@@ -139,4 +141,41 @@ TEST(uefi_variable_roundtrip, "uefi")
 	err = efi_var_get(UEFI_TEST_VAR, buf, &len);
 	CHECK_EQ(t, err, -ENOENT, "GetVariable after the delete");
 	CHECK(t, efi_available(), "runtime services were lost during the test");
+}
+
+/* The runtime address space maps each attributes-table entry as it says. */
+TEST(uefi_runtime_pages_follow_mat, "uefi")
+{
+	struct {
+		u32 type, pad;
+		u64 phys, virt, pages, attr;
+	} const *m;
+	unsigned nr, size, checked = 0;
+
+	if (!efi_available()) {
+		test_skip(t, "no UEFI runtime services (BIOS or multiboot1 boot)");
+		return;
+	}
+	const u8 *d = efi_mat_find(&nr, &size);
+	if (!d) {
+		test_skip(t, "firmware publishes no EFI Memory Attributes Table");
+		return;
+	}
+	u64 *pml4 = phys_to_virt(efi_space_phys());
+	for (unsigned i = 0; i < nr; i++, d += size) {
+		m = (const void *)d;
+		int level;
+		u64 *pte = pt_walk(pml4, m->phys, &level);
+		if (!pte)
+			continue; /* outside the runtime regions: not mapped at all */
+		checked++;
+		CHECK(t, level == 1, "entry %u at 0x%lx mapped by a level-%d page", i, m->phys, level);
+		CHECK(t, !(*pte & PTE_W) == !!(m->attr & BIT(17)),
+		      "entry %u at 0x%lx: attributes 0x%lx, PTE 0x%lx (RO vs W)", i, m->phys,
+		      m->attr, *pte);
+		CHECK(t, !(*pte & PTE_NX) == !(m->attr & BIT(14) && mm_nx()),
+		      "entry %u at 0x%lx: attributes 0x%lx, PTE 0x%lx (XP vs NX)", i, m->phys,
+		      m->attr, *pte);
+	}
+	CHECK(t, checked, "none of the table's %u entries is mapped", nr);
 }

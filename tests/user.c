@@ -71,7 +71,7 @@ TEST(user_page0_unmapped, "user")
 TEST(user_write_kernel_memory, "user")
 {
 	/* Present supervisor pages: kernel data and the direct map. */
-	u64 addrs[] = { (u64)__data_start, PHYS_MAP_BASE + KERNEL_PHYS };
+	u64 addrs[] = { (u64)__data_start, PHYS_MAP_BASE + KERNEL_PHYS + kernel_phys_offset };
 	for (unsigned i = 0; i < ARRAY_SIZE(addrs); i++) {
 		struct user_fault_expect e = { "selftest", ST_WRITE_KERNEL, addrs[i], X86_EXC_PF,
 					       PF_EC_P | PF_EC_W | PF_EC_U, "u_write_addr_rip",

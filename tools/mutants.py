@@ -245,6 +245,26 @@ MUTANTS = {
                          "	mov r9, [r10 + 16]\n	mov r8, [r10 + 24]", ["uefi_call_convention_cet_off"]),
     "efi-stack-misaligned": ("kernel/platform/efi_call.asm", "	sub rsp, 48", "	sub rsp, 40",
                              ["uefi_call_convention_cet_off"]),
+    # The local APIC (issue 16): firmware's LVT entries masked, unknown
+    # vectors acknowledged, NMIs survived, the timer at its rate.
+    "apic-lvt-left-live": ("kernel/platform/apic.c",
+                           "		apic_write(regs[i], APIC_LVT_MASKED | (apic_read(regs[i]) & 0xff));",
+                           "		(void)regs[i];", ["apic_lvt_entries_masked"]),
+    "apic-unknown-vector-no-eoi": ("kernel/timer.c", "	if (use_lapic) {\n		apic_eoi();\n	} else if",
+                                   "	if (use_lapic) {\n	} else if", ["apic_unknown_vector_acknowledged"]),
+    "nmi-is-a-kernel-fault": ("kernel/trap.c", "	if (f->vector == X86_EXC_NMI) {\n		trap_nmis++;",
+                              "	if (0) {\n		trap_nmis++;", ["apic_nmi_logged_and_survived"]),
+    # Periodic mode on Bochs (timer=pit): a loaded host drops QEMU's ticks,
+    # which can hide a rate that is too fast; Bochs's time cannot be stolen.
+    "lapic-periodic-count-wrong": ("kernel/timer.c", "lapic_count = (u32)(lapic_hz / 16 / TIMER_HZ);",
+                                   "lapic_count = (u32)(lapic_hz / 64 / TIMER_HZ);", ["timer_ticks_at_timer_hz"],
+                                   "bochs-x2apic-timer-pit"),
+    "tsc-deadline-too-soon": ("kernel/timer.c", "next_deadline = rdtsc() + tsc_per_tick / fast;",
+                              "next_deadline = rdtsc() + tsc_per_tick / fast / 2;", ["timer_ticks_at_timer_hz"],
+                              "bochs"),
+    # The runtime address space follows the EFI Memory Attributes Table.
+    "efi-mat-ignored": ("kernel/platform/efi.c", "	int mat = efi_mat_apply(efi.pml4, &applied, &ignored);",
+                        "	int mat = 0; applied = ignored = 0;", ["uefi_runtime_pages_follow_mat"], "qemu-uefi"),
 }
 
 

@@ -4,13 +4,26 @@
 
 #include "types.h"
 
+struct cmdline;
+struct calib;
+
 #define TIMER_VECTOR 0x40
 #define PIT_VECTOR 0x20 /* IRQ 0 after the PIC remap */
 #define TIMER_HZ 2000
 
-void timer_init(void);
+/*
+ * Sets up the local APIC (apic=) and calibrates and starts the timer
+ * (timer=); returns the number of "# ERROR:" lines it printed.
+ */
+unsigned timer_init(const struct cmdline *c);
 /* Acknowledges the interrupt; true if the vector is the timer's. */
 bool timer_irq(u64 vector);
+/* Any other interrupt: counted, logged the first few times, and acknowledged. */
+void timer_unknown_irq(u64 vector);
+extern u64 timer_unknown_irqs;
+/* TSC cycles per second as calibrated; 0 if no clock gave it. */
+u64 timer_tsc_hz(void);
+const struct calib *timer_calib(void);
 /*
  * Interrupts FAST_FACTOR times as often while on, for tests that need
  * thousands of preemptions; timer_ticks keeps counting at TIMER_HZ.  Only

@@ -49,11 +49,16 @@ static inline bool direct_map_covers(u64 pa, u64 len)
 {
 	return pa && pa < DIRECT_MAP_ALWAYS && len <= DIRECT_MAP_ALWAYS - pa;
 }
+/*
+ * Where the image really is minus where it was linked (KERNEL_PHYS): a
+ * multiboot2 loader may relocate it (boot/boot.asm sets this).
+ */
+extern u64 kernel_phys_offset;
 static inline u64 virt_to_phys(const void *va)
 {
 	u64 v = (u64)va;
 	if (v >= KERNEL_VMA)
-		return v - KERNEL_VMA;
+		return v - KERNEL_VMA + kernel_phys_offset;
 	return v - PHYS_MAP_BASE;
 }
 #endif

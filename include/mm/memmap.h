@@ -21,11 +21,16 @@ struct memmap {
 	struct mem_range reserved[MEMMAP_MAX];
 	unsigned nr_reserved;
 	/* What sanitizing had to do, reported on the console. */
-	unsigned dropped_empty, clipped_wrap, dropped_overflow;
+	unsigned dropped_empty, clipped_wrap, dropped_overflow, merged;
+	/* Reserved ranges beyond MEMMAP_MAX: subtracted at once, a boot error. */
+	unsigned reserved_overflow;
 };
 
 void memmap_init(struct memmap *m);
-/* Adds one firmware entry; length 0 is dropped, a wrapping end is clipped. */
+/*
+ * Adds one firmware entry; length 0 is dropped, a wrapping end is clipped,
+ * an entry touching one of its kind is merged into it.
+ */
 void memmap_add(struct memmap *m, u64 base, u64 len, enum mem_kind kind);
 /*
  * Subtracts the reserved ranges from the usable ones (reserved wins any

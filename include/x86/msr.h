@@ -3,6 +3,17 @@
 #define CETBED_X86_MSR_H
 
 #define MSR_IA32_APIC_BASE 0x0000001b
+#define APIC_BASE_BSP (1UL << 8)
+#define APIC_BASE_EXTD (1UL << 10) /* x2APIC mode */
+#define APIC_BASE_EN (1UL << 11)
+/* x2APIC registers: MSR 0x800 + (xAPIC MMIO offset >> 4). */
+#define MSR_X2APIC_BASE 0x00000800
+#define MSR_IA32_TSC_DEADLINE 0x000006e0
+/* Enumerated by CPUID.(7,0):EDX[29]. */
+#define MSR_IA32_ARCH_CAPABILITIES 0x0000010a
+#define ARCH_CAP_XAPIC_DISABLE_STATUS (1UL << 21)
+#define MSR_IA32_XAPIC_DISABLE_STATUS 0x000000bd
+#define XAPIC_DISABLE_LEGACY_DISABLED (1UL << 0) /* x2APIC locked on */
 /* Page attribute table: eight memory types, one byte each, picked by PAT:PCD:PWT. */
 #define MSR_IA32_PAT 0x00000277
 #define PAT_UC 0x00

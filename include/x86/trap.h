@@ -56,6 +56,8 @@ void trap_dump(const struct trap_frame *f, u64 cr2);
 void trap_describe(const struct fault_info *fi, char *buf, size_t size);
 void idt_init(void);
 extern void (*trap_test_hook)(struct trap_frame *f);
+/* NMIs taken outside a test hook: logged and counted, never a test fault. */
+extern u64 trap_nmis;
 void idt_use_ist(void);
 
 #endif

@@ -101,7 +101,7 @@ static bool parse_number(const char *s, u64 *v, const char **end)
 	return p != digits;
 }
 
-/* "io:PORT" or "mmio:ADDR", then optionally ",stride=1|2|4". */
+/* "io:PORT" or "mmio:ADDR", then optionally ",stride=1|2|4", then ",clock=HZ". */
 static bool parse_uart(const char *s, struct cmdline_uart *u)
 {
 	const char *p;
@@ -120,7 +120,13 @@ static bool parse_uart(const char *s, struct cmdline_uart *u)
 		return false;
 	if (!strncmp(p, ",stride=", 8) && !parse_number(p + 8, &stride, &p))
 		return false;
+	u->clock_hz = 0;
+	if (!strncmp(p, ",clock=", 7) && !parse_number(p + 7, &u->clock_hz, &p))
+		return false;
 	if (*p || (stride != 1 && stride != 2 && stride != 4))
+		return false;
+	/* 115200 baud needs a clock of at least 16 x 115200 Hz and a 16-bit divisor. */
+	if (u->clock_hz && (u->clock_hz < 16 * 115200UL || u->clock_hz / (16 * 115200UL) > 0xffff))
 		return false;
 	u->stride = (u8)stride;
 	/* Eight registers must fit: in the I/O space, or below 2^52 for MMIO. */
@@ -156,6 +162,20 @@ static void parse_word(struct cmdline *c, char *w)
 			c->efivars_off = true;
 		else if (!strcmp(w + 8, "on"))
 			c->efivars_off = false;
+		else
+			add_word(c->invalid, &c->nr_invalid, c, w);
+	} else if (!strncmp(w, "timer=", 6)) {
+		static const char *const names[] = { "cpuid", "tsc-deadline", "pmtmr", "hpet", "pit" };
+		unsigned i = 0;
+		while (i < ARRAY_SIZE(names) && strcmp(w + 6, names[i]))
+			i++;
+		if (i < ARRAY_SIZE(names))
+			c->timer = (enum cmdline_timer)(CMDLINE_TIMER_CPUID + i);
+		else
+			add_word(c->invalid, &c->nr_invalid, c, w);
+	} else if (!strncmp(w, "apic=", 5)) {
+		if (!strcmp(w + 5, "x2apic"))
+			c->apic_x2apic = true;
 		else
 			add_word(c->invalid, &c->nr_invalid, c, w);
 	} else if (!strncmp(w, "uart=", 5)) {

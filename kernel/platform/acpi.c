@@ -1,21 +1,14 @@
 /*
- * Just enough ACPI to power off: find the RSDP (from the boot loader, else
- * the BIOS areas), the FADT's PM1 control blocks, and the \_S5 sleep type in
- * the DSDT.
+ * Finding ACPI tables (RSDP from the boot loader, else the BIOS areas) and
+ * reading the FADT fields the timer and power-off need.
  */
+#include "kernel/cpu.h"
+#include "kernel/platform/acpi.h"
 #include "kernel/platform/bootinfo.h"
-#include "kernel/platform/power.h"
 #include "lib.h"
+#include "mm/iomap.h"
 #include "mm/layout.h"
 #include "x86/cpu.h"
-
-struct sdt_header {
-	char sig[4];
-	u32 length;
-	u8 revision, checksum;
-	char oem[6], oem_table[8];
-	u32 oem_rev, creator, creator_rev;
-} __packed;
 
 static const u8 *scan_rsdp(u64 start, u64 len)
 {
@@ -36,21 +29,24 @@ static const u8 *find_rsdp(void)
 	return p ? p : scan_rsdp(0xe0000, 0x20000);
 }
 
-static const struct sdt_header *table_at(u64 pa)
+static const struct acpi_sdt_header *table_at(u64 pa)
 {
-	if (!direct_map_covers(pa, sizeof(struct sdt_header)))
+	if (!pa || !direct_map_covers(pa, sizeof(struct acpi_sdt_header)))
 		return NULL;
-	const struct sdt_header *h = phys_to_virt(pa);
+	const struct acpi_sdt_header *h = phys_to_virt(pa);
 	if (h->length < sizeof(*h) || !direct_map_covers(pa, h->length))
 		return NULL;
 	return h;
 }
 
-static const struct sdt_header *find_fadt(const u8 *rsdp)
+const struct acpi_sdt_header *acpi_table(const char *sig)
 {
+	const u8 *rsdp = find_rsdp();
+	if (!rsdp)
+		return NULL;
 	u8 rev = rsdp[15];
 	u64 xsdt = rev >= 2 && boot.rsdp_len != 20 ? *(const u64 *)(rsdp + 24) : 0;
-	const struct sdt_header *root = table_at(xsdt ? xsdt : *(const u32 *)(rsdp + 16));
+	const struct acpi_sdt_header *root = table_at(xsdt ? xsdt : *(const u32 *)(rsdp + 16));
 	unsigned width = xsdt ? 8 : 4;
 
 	if (!root)
@@ -59,83 +55,127 @@ static const struct sdt_header *find_fadt(const u8 *rsdp)
 	const u8 *ents = (const u8 *)(root + 1);
 	for (unsigned i = 0; i < n; i++) {
 		u64 pa = width == 8 ? *(const u64 *)(ents + i * 8) : *(const u32 *)(ents + i * 4);
-		const struct sdt_header *h = table_at(pa);
-		if (h && !memcmp(h->sig, "FACP", 4))
+		const struct acpi_sdt_header *h = table_at(pa);
+		if (h && !memcmp(h->sig, sig, 4))
 			return h;
 	}
 	return NULL;
 }
 
-/* Reads one integer package element: ZeroOp, OneOp, BytePrefix or WordPrefix. */
-static const u8 *aml_int(const u8 *p, const u8 *end, u32 *v)
+/* A FADT field, if the table is long enough to hold it. */
+static bool fadt_has(const struct acpi_sdt_header *f, u32 off, u32 size)
 {
-	if (p >= end)
-		return NULL;
-	switch (*p) {
-	case 0x00:
-	case 0x01:
-		*v = *p;
-		return p + 1;
-	case 0x0a:
-		if (p + 2 > end)
-			return NULL;
-		*v = p[1];
-		return p + 2;
-	case 0x0b:
-		if (p + 3 > end)
-			return NULL;
-		*v = p[1] | (p[2] << 8);
-		return p + 3;
-	default:
-		return NULL;
-	}
+	return f->length >= off + size;
 }
 
-static bool find_s5(const struct sdt_header *dsdt, u32 *typ_a, u32 *typ_b)
+/* The X_ block if it is set, else the 32-bit I/O port block of `len` bytes. */
+static struct acpi_gas fadt_block(const struct acpi_sdt_header *f, u32 x_off, u32 off, u8 len)
 {
-	const u8 *p = (const u8 *)dsdt, *end = p + dsdt->length;
+	const u8 *p = (const u8 *)f;
+	struct acpi_gas g = { 0 };
 
-	for (p += sizeof(*dsdt); p + 8 < end; p++) {
-		if (memcmp(p, "_S5_", 4) || p[4] != 0x12)
-			continue;
-		const u8 *q = p + 5;
-		q += 1 + (*q >> 6); /* PkgLength: lead byte plus 0-3 more */
-		q++;		    /* NumElements */
-		q = aml_int(q, end, typ_a);
-		if (q && aml_int(q, end, typ_b))
-			return true;
+	if (x_off && fadt_has(f, x_off, 12)) {
+		memcpy(&g, p + x_off, sizeof(g));
+		if (g.addr)
+			return g;
 	}
-	return false;
+	memset(&g, 0, sizeof(g));
+	if (fadt_has(f, off, 4) && *(const u32 *)(p + off)) {
+		g.space = ACPI_GAS_IO;
+		g.bit_width = (u8)(len * 8);
+		g.addr = *(const u32 *)(p + off);
+	}
+	return g;
 }
 
-void acpi_poweroff(void)
+const struct acpi_fadt_info *acpi_fadt(void)
 {
-	const u8 *rsdp = find_rsdp();
-	if (!rsdp) {
-		diag("poweroff: no ACPI RSDP found");
-		return;
+	static struct acpi_fadt_info fi;
+	static bool done;
+
+	if (done)
+		return &fi;
+	done = true;
+	const struct acpi_sdt_header *f = acpi_table("FACP");
+	if (!f || !fadt_has(f, 76, 4))
+		return &fi;
+	const u8 *p = (const u8 *)f;
+	fi.found = true;
+	memcpy(fi.oem, f->oem, 6);
+	fi.flags = fadt_has(f, 112, 4) ? *(const u32 *)(p + 112) : 0;
+	fi.dsdt = *(const u32 *)(p + 40);
+	if (fadt_has(f, 148, 0) && *(const u64 *)(p + 140))
+		fi.dsdt = *(const u64 *)(p + 140);
+	/* Offsets from the ACPI specification's FADT layout. */
+	fi.pm1a_cnt = fadt_block(f, 172, 64, 2);
+	fi.pm1b_cnt = fadt_block(f, 184, 68, 2);
+	fi.pm_tmr = fadt_block(f, 208, 76, 4);
+	if (fadt_has(f, 244, 12))
+		memcpy(&fi.sleep_ctl, p + 244, sizeof(fi.sleep_ctl));
+	return &fi;
+}
+
+/* One page of registers stays mapped: iomap mappings are never removed. */
+static volatile u8 *gas_mmio(const struct acpi_gas *g)
+{
+	static u64 page;
+	static u8 *base;
+
+	if (!base || page != (g->addr & ~0xfffUL)) {
+		base = iomap_map(g->addr & ~0xfffUL, 0x1000, IOMAP_UC, NULL);
+		page = g->addr & ~0xfffUL;
 	}
-	const struct sdt_header *fadt = find_fadt(rsdp);
-	if (!fadt || fadt->length < 76) {
-		diag("poweroff: no usable ACPI FADT");
-		return;
+	return base ? base + (g->addr & 0xfff) : NULL;
+}
+
+bool acpi_gas_read(const struct acpi_gas *g, u32 *v)
+{
+	if (!g->addr)
+		return false;
+	if (g->space == ACPI_GAS_IO && g->addr < 0x10000) {
+		*v = g->bit_width == 8 ? inb((u16)g->addr) : g->bit_width == 16 ? inw((u16)g->addr)
+										 : inl((u16)g->addr);
+		return true;
 	}
-	const u8 *f = (const u8 *)fadt;
-	u64 dsdt_pa = *(const u32 *)(f + 40);
-	if (fadt->length >= 148 && *(const u64 *)(f + 140))
-		dsdt_pa = *(const u64 *)(f + 140);
-	u32 pm1a = *(const u32 *)(f + 64), pm1b = *(const u32 *)(f + 68);
-	const struct sdt_header *dsdt = table_at(dsdt_pa);
-	u32 typ_a, typ_b;
-	if (!dsdt || !pm1a || !find_s5(dsdt, &typ_a, &typ_b)) {
-		diag("poweroff: no \\_S5 sleep type or PM1 control block in ACPI");
-		return;
+	if (g->space != ACPI_GAS_MEMORY || (g->addr & 0xfff) > 0xffc)
+		return false;
+	volatile u8 *m = gas_mmio(g);
+	if (!m)
+		return false;
+	*v = g->bit_width == 8 ? *(volatile u8 *)m : g->bit_width == 16 ? *(volatile u16 *)m
+									 : *(volatile u32 *)m;
+	return true;
+}
+
+bool acpi_gas_write(const struct acpi_gas *g, u32 v)
+{
+	if (!g->addr)
+		return false;
+	if (g->space == ACPI_GAS_IO && g->addr < 0x10000) {
+		if (g->bit_width == 8)
+			outb((u16)g->addr, (u8)v);
+		else if (g->bit_width == 32)
+			outl((u16)g->addr, v);
+		else
+			outw((u16)g->addr, (u16)v);
+		return true;
 	}
-	outw(pm1a, (u16)((typ_a & 7) << 10 | BIT(13)));
-	if (pm1b)
-		outw(pm1b, (u16)((typ_b & 7) << 10 | BIT(13)));
-	/* Give the chipset a moment before declaring failure. */
-	for (int i = 0; i < 1000000; i++)
-		asm volatile("pause");
-	diag("poweroff: ACPI S5 (PM1a_CNT 0x%x) did not take effect", pm1a);
+	if (g->space != ACPI_GAS_MEMORY || (g->addr & 0xfff) > 0xffc)
+		return false;
+	volatile u8 *m = gas_mmio(g);
+	if (!m)
+		return false;
+	if (g->bit_width == 8)
+		*(volatile u8 *)m = (u8)v;
+	else if (g->bit_width == 32)
+		*(volatile u32 *)m = v;
+	else
+		*(volatile u16 *)m = (u16)v;
+	return true;
+}
+
+bool acpi_on_bochs(void)
+{
+	const struct acpi_fadt_info *fi = acpi_fadt();
+	return fi->found && !memcmp(fi->oem, "BOCHS ", 6) && !cpu.hypervisor;
 }

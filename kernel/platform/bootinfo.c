@@ -261,7 +261,7 @@ bool bootinfo_parse(u32 magic, u32 info_phys)
 
 	/* Low memory (real-mode IVT, BIOS data, EBDA), the image and the info stay put. */
 	memmap_add(&boot.mem, 0, 1UL << 20, MEM_RESERVED);
-	memmap_add(&boot.mem, (u64)__kernel_phys_start,
+	memmap_add(&boot.mem, (u64)__kernel_phys_start + kernel_phys_offset,
 		   (u64)__bss_end_phys - (u64)__kernel_phys_start, MEM_RESERVED);
 	memmap_add(&boot.mem, boot.info_phys, boot.info_size, MEM_RESERVED);
 	/* Some firmware carves the framebuffer out of RAM: never hand it out. */

@@ -75,6 +75,7 @@ static struct {
 	bool broken; /* a call faulted: no more calls this boot */
 	u64 *pml4;
 	u64 get_variable, set_variable;
+	u64 reset_system, query_variable_info; /* 0 if not in runtime code */
 	u64 last_status;
 } efi;
 
@@ -158,7 +159,7 @@ static u64 efi_region_flags(const struct bootinfo_efi_rt *r)
 	return flags;
 }
 
-static int efi_map_region(const struct bootinfo_efi_rt *r)
+static int efi_map_region(const struct bootinfo_efi_rt *r, bool small)
 {
 	u64 pa = r->phys, end = r->phys + r->pages * PAGE_SIZE, flags = efi_region_flags(r);
 
@@ -166,7 +167,7 @@ static int efi_map_region(const struct bootinfo_efi_rt *r)
 		return -EINVAL;
 	while (pa < end) {
 		int err;
-		if (!(pa & (LARGE_PAGE_SIZE - 1)) && end - pa >= LARGE_PAGE_SIZE) {
+		if (!small && !(pa & (LARGE_PAGE_SIZE - 1)) && end - pa >= LARGE_PAGE_SIZE) {
 			err = pt_map_large(efi.pml4, pa, pa, flags);
 			pa += LARGE_PAGE_SIZE;
 		} else {
@@ -201,10 +202,14 @@ static int efi_build_base(void)
 
 static int efi_map_regions(u64 *mapped_kib)
 {
+	unsigned nr, size;
+	/* The attributes table works page by page: no 2 MiB pages then. */
+	bool small = efi_mat_find(&nr, &size) != NULL;
+
 	*mapped_kib = 0;
 	for (unsigned i = 0; i < boot.nr_efi_rt; i++) {
 		const struct bootinfo_efi_rt *r = &boot.efi_rt[i];
-		int err = efi_map_region(r);
+		int err = efi_map_region(r, small);
 		if (err) {
 			diag("efi: cannot identity-map runtime region 0x%lx (+%lu pages, type %u): %s",
 			     r->phys, r->pages, r->type,
@@ -356,6 +361,12 @@ static const char *efi_find_services(struct efi_systab *st, char *vendor, size_t
 		return "GetVariable/SetVariable are not in runtime code";
 	efi.get_variable = rt.get_variable;
 	efi.set_variable = rt.set_variable;
+	/* Optional ones: used only where they point into runtime code too. */
+	const struct bootinfo_efi_rt *r = efi_region_of(rt.reset_system, 1);
+	efi.reset_system = r && r->type == EFI_RUNTIME_SERVICES_CODE ? rt.reset_system : 0;
+	r = efi_region_of(rt.query_variable_info, 1);
+	if (rt.hdr.revision >= (2 << 16) && r && r->type == EFI_RUNTIME_SERVICES_CODE)
+		efi.query_variable_info = rt.query_variable_info;
 	efi_vendor(st, vendor, vsize);
 	return NULL;
 }
@@ -391,6 +402,18 @@ void efi_init(void)
 		diag("efi: runtime services not used");
 		return;
 	}
+	unsigned applied, ignored;
+	int mat = efi_mat_apply(efi.pml4, &applied, &ignored);
+	if (mat == -ENOENT)
+		diag("efi: no memory attributes table: runtime code is mapped writable and "
+		     "executable, data non-executable");
+	else if (mat)
+		diag("efi: memory attributes table could not be applied; runtime regions keep "
+		     "their default mapping");
+	else
+		diag("efi: memory attributes table: %u entries applied (read-only code, "
+		     "non-executable data), %u outside the runtime regions ignored", applied,
+		     ignored);
 	const char *why = efi_find_services(&st, vendor, sizeof(vendor));
 	if (why) {
 		diag("efi: system table at 0x%lx: %s: runtime services not used", boot.efi_systab,
@@ -447,6 +470,16 @@ int efi_var_set(const char *name, const void *data, size_t len)
 		return -EINVAL;
 	return efi_errno(efi_call5(efi.set_variable, (u64)wide, (u64)&efi_cetbed_guid,
 				   EFI_VAR_ATTRS, len, (u64)data));
+}
+
+bool efi_rt_call(enum efi_rt_service which, u64 a0, u64 a1, u64 a2, u64 a3, u64 *status)
+{
+	u64 fn = which == EFI_RT_RESET_SYSTEM ? efi.reset_system : efi.query_variable_info;
+
+	if (!efi_available() || !fn)
+		return false;
+	*status = efi_call5(fn, a0, a1, a2, a3, 0);
+	return !efi.broken;
 }
 
 int efi_var_get(const char *name, void *buf, size_t *len)

@@ -97,20 +97,26 @@ static const char *uart_kind(bool mmio)
 }
 
 /* 115200 baud 8N1, FIFOs on, as for COM1; then LSR must not float at 0xff. */
-static bool uart_setup(struct uart *u)
+static bool uart_setup(struct uart *u, u64 clock_hz)
 {
+	u32 div = (u32)((clock_hz + 8 * UART_BAUD) / (16 * UART_BAUD));
+
 	uart_out(u, UART_IER, 0);
 	uart_out(u, UART_LCR, UART_LCR_DLAB);
-	uart_out(u, UART_DLL, 1);
-	uart_out(u, UART_DLM, 0);
+	uart_out(u, UART_DLL, (u8)div);
+	uart_out(u, UART_DLM, (u8)(div >> 8));
 	uart_out(u, UART_LCR, UART_LCR_8N1);
 	uart_out(u, UART_FCR, UART_FCR_ENABLE_CLEAR);
 	uart_out(u, UART_MCR, UART_MCR_DTR_RTS);
 	return uart_in(u, UART_LSR) != 0xff;
 }
 
-/* Adds a UART as a sink; from says where it was found. */
-static void uart_add(bool mmio, u64 addr, u8 stride, const char *from)
+/*
+ * Adds a UART as a sink; from says where it was found, clock_hz its input
+ * clock and clock_from where that figure came from.
+ */
+static void uart_add(bool mmio, u64 addr, u8 stride, u64 clock_hz, const char *clock_from,
+		     const char *from)
 {
 	if (!mmio && addr == COM1_PORT) {
 		diag("uart: %s io:0x%lx is COM1, already a console", from, addr);
@@ -133,14 +139,15 @@ static void uart_add(bool mmio, u64 addr, u8 stride, const char *from)
 		diag("uart: %s mmio:0x%lx not added: no room to map it", from, addr);
 		return;
 	}
-	if (!uart_setup(u)) {
+	if (!uart_setup(u, clock_hz)) {
 		diag("uart: %s %s:0x%lx not added: nothing answers there (LSR reads 0xff)", from,
 		     uart_kind(mmio), addr);
 		return;
 	}
 	/* The diagnostic first, so that the new port's log shows it too. */
-	diag("uart: uart%u: %s %s:0x%lx stride %u: console output goes here too", nr_uarts,
-	     from, uart_kind(mmio), addr, stride);
+	diag("uart: uart%u: %s %s:0x%lx stride %u, clock %lu Hz (%s), divisor %lu for %u "
+	     "baud: console output goes here too", nr_uarts, from, uart_kind(mmio), addr, stride,
+	     clock_hz, clock_from, (clock_hz + 8 * UART_BAUD) / (16 * UART_BAUD), UART_BAUD);
 	if (console_add_sink_replay(&uart_sinks[nr_uarts]))
 		nr_uarts++;
 	else
@@ -180,6 +187,21 @@ static bool uart_pci_bar(const struct pci_dev *d, bool *mmio, u64 *addr)
 	return false;
 }
 
+/*
+ * PCI UARTs whose input clock is not the 16550's usual 1.8432 MHz, from
+ * Linux's 8250_pci board table (base_baud x 16).
+ */
+static const struct {
+	u16 vendor, device;
+	u32 clock_hz;
+	const char *name;
+} uart_pci_clocks[] = {
+	{ 0x12d8, 0x7951, 14745600, "Pericom PI7C9X7951" },
+	{ 0x12d8, 0x7952, 14745600, "Pericom PI7C9X7952" },
+	{ 0x12d8, 0x7954, 14745600, "Pericom PI7C9X7954" },
+	{ 0x12d8, 0x7958, 14745600, "Pericom PI7C9X7958" },
+};
+
 static void uart_pci_found(const struct pci_dev *d, void *ctx)
 {
 	unsigned *found = ctx;
@@ -196,7 +218,14 @@ static void uart_pci_found(const struct pci_dev *d, void *ctx)
 		diag("uart: %s has no assigned BAR; not used", from);
 		return;
 	}
-	uart_add(mmio, addr, 1, from);
+	u64 clock = UART_CLOCK_DEFAULT;
+	const char *clock_from = "assumed: the usual 16550 clock; uart=...,clock=HZ overrides";
+	for (unsigned i = 0; i < ARRAY_SIZE(uart_pci_clocks); i++)
+		if (uart_pci_clocks[i].vendor == d->vendor && uart_pci_clocks[i].device == d->device) {
+			clock = uart_pci_clocks[i].clock_hz;
+			clock_from = uart_pci_clocks[i].name;
+		}
+	uart_add(mmio, addr, 1, clock, clock_from, from);
 }
 
 void uart_init(const struct cmdline *cl)
@@ -204,7 +233,10 @@ void uart_init(const struct cmdline *cl)
 	unsigned found = 0;
 
 	for (unsigned i = 0; i < cl->nr_uarts; i++)
-		uart_add(cl->uarts[i].mmio, cl->uarts[i].addr, cl->uarts[i].stride, "uart=");
+		uart_add(cl->uarts[i].mmio, cl->uarts[i].addr, cl->uarts[i].stride,
+			 cl->uarts[i].clock_hz ? cl->uarts[i].clock_hz : UART_CLOCK_DEFAULT,
+			 cl->uarts[i].clock_hz ? "uart=...,clock=" : "assumed: the usual 16550 clock",
+			 "uart=");
 	unsigned buses = pci_scan(uart_pci_found, &found);
 	if (!buses)
 		diag("uart: PCI configuration ports do not answer; no PCI serial ports");

@@ -10,6 +10,8 @@
 #include "kernel/report/summary.h"
 
 #define EFIVARS_RECORD_MAX 128
+/* Bytes of variable store left free, Linux's EFI_MIN_RESERVE on x86. */
+#define EFIVARS_MIN_RESERVE 5120
 
 static bool efivars_writing;
 static bool efivars_progress_failed;
@@ -68,6 +70,10 @@ static bool efivars_parse(char *rec, u64 *id, unsigned *test, const char **name)
 	*test = 0;
 	if (!strcmp(p, " done"))
 		return true;
+	if (!strncmp(p, " boot ", 6) && p[6]) {
+		*name = p + 6; /* a start-up step, test stays 0 */
+		return true;
+	}
 	if (strncmp(p, " test=", 6))
 		return false;
 	for (p += 6; *p >= '0' && *p <= '9'; p++)
@@ -99,6 +105,9 @@ static void efivars_report_previous(void)
 		/* The run stored no summary after this test started: it never finished. */
 		diag("previous run %lx stopped in test %u %s", id, test, name);
 		return;
+	} else if (plen >= 0 && name) {
+		diag("previous run %lx stopped during start-up, in step '%s'", id, name);
+		return;
 	} else if (plen >= 0) {
 		diag("previous run %lx finished%s", id, slen >= 0 ? "" : " but left no summary");
 	}
@@ -115,6 +124,12 @@ void efivars_boot(const char *no_writes)
 	if (!efi_available())
 		return;
 	efivars_writing = !no_writes;
+	u64 left, max;
+	if (!efi_var_space(&left, &max))
+		diag("efi: QueryVariableInfo: %lu bytes of variable store left, largest variable "
+		     "%lu bytes; writes keep %u bytes free", left, max, EFIVARS_MIN_RESERVE);
+	else
+		diag("efi: no QueryVariableInfo: writes cannot check the space left");
 	if (efivars_writing)
 		diag("efi: run %lx: progress in %s, summary in %s (vendor GUID %s)",
 		     efivars_run_id, EFIVARS_PROGRESS, EFIVARS_SUMMARY, EFI_CETBED_GUID_TEXT);
@@ -123,6 +138,8 @@ void efivars_boot(const char *no_writes)
 		     efivars_run_id);
 }
 
+static void efivars_store_progress(const char *rec, int n);
+
 void efivars_test_start(unsigned number, const char *name)
 {
 	char rec[EFIVARS_RECORD_MAX];
@@ -130,8 +147,49 @@ void efivars_test_start(unsigned number, const char *name)
 	if (!efivars_writing || efivars_progress_failed)
 		return;
 	int n = snprintf(rec, sizeof(rec), "run=%lx test=%u %s", efivars_run_id, number, name);
-	int err = efi_var_set(EFIVARS_PROGRESS, rec,
-			      (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1);
+	efivars_store_progress(rec, n);
+}
+
+void efivars_progress(const char *step)
+{
+	char rec[EFIVARS_RECORD_MAX];
+
+	if (!efivars_writing || efivars_progress_failed)
+		return;
+	int n = snprintf(rec, sizeof(rec), "run=%lx boot %s", efivars_run_id, step);
+	efivars_store_progress(rec, n);
+}
+
+/*
+ * Firmware that runs out of variable store may fail to boot, so, as Linux
+ * does, a write must leave EFIVARS_MIN_RESERVE bytes free where
+ * QueryVariableInfo tells; firmware without it is written as before.
+ */
+static bool efivars_room(const char *name, size_t len)
+{
+	static bool told;
+	u64 left, max;
+
+	if (efi_var_space(&left, &max))
+		return true;
+	if (left >= EFIVARS_MIN_RESERVE + len + EFI_VAR_NAME_MAX * 2 && len <= max)
+		return true;
+	if (!told)
+		diag("efi: not writing %s: %lu bytes of variable store left, cetbed keeps %u free",
+		     name, left, EFIVARS_MIN_RESERVE);
+	told = true;
+	return false;
+}
+
+static void efivars_store_progress(const char *rec, int n)
+{
+	size_t len = (size_t)n < EFIVARS_RECORD_MAX ? (size_t)n : EFIVARS_RECORD_MAX - 1;
+
+	if (!efivars_room(EFIVARS_PROGRESS, len)) {
+		efivars_progress_failed = true;
+		return;
+	}
+	int err = efi_var_set(EFIVARS_PROGRESS, rec, len);
 	if (err) {
 		/* Once is enough: the store is full or the firmware refuses. */
 		efivars_progress_failed = true;
@@ -150,6 +208,8 @@ void efivars_run_end(const struct summary *s)
 		diag("efi: the summary does not fit in %d bytes; not stored", SUMMARY_TEXT_MAX);
 		return;
 	}
+	if (!efivars_room(EFIVARS_SUMMARY, (size_t)n))
+		return;
 	int err = efi_var_set(EFIVARS_SUMMARY, text, (size_t)n);
 	if (err) {
 		efivars_fail("writing", EFIVARS_SUMMARY, err);

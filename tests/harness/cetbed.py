@@ -9,6 +9,7 @@ expectation file), 130 interrupted.
 
 import argparse
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -77,6 +78,7 @@ def execute(platform, launch, timeout, results_dir, expectations, path,
                          on_event=live)
     if outcome.verdict_seconds is not None:
         out.write("  launch to verdict: %.2f s\n" % outcome.verdict_seconds)
+    _check_required(launch, log_path, outcome)
     if outcome.crash and outcome.result.verdict is None:
         _emulator_tail(out, os.path.join(results_dir, platform + ".emu.log"))
     out.write("  log: %s\n" % shown(log_path))
@@ -85,6 +87,21 @@ def execute(platform, launch, timeout, results_dir, expectations, path,
                       os.path.join(results_dir, platform + ".xml"), log_path,
                       outcome.seconds)
     return EXIT_INTERRUPTED if outcome.interrupted else status
+
+
+def _check_required(launch, log_path, outcome):
+    """A variant may name lines its log must hold (e.g. the power-off path
+    it exists to exercise); a missing one fails the run."""
+    if not launch.require:
+        return
+    try:
+        with open(log_path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        text = ""
+    for rx in launch.require:
+        if not re.search(rx, text, re.M):
+            outcome.problems.append("the log lacks a line matching %r" % rx)
 
 
 def _emulator_tail(out, path, n=15):
@@ -107,7 +124,7 @@ def cmd_run(args):
                             args.cmdline, args.bochs3_root,
                             getattr(args, "device", None),
                             getattr(args, "baud", None) or 115200)
-    path = expect_path(plat.name, args.expect)
+    path = expect_path(plat.expect_name, args.expect)
     expectations = expect.load_expectations(path)
     launch = plat.prepare(ctx)
     timeout = args.timeout or plat.timeout
@@ -147,7 +164,8 @@ def cmd_parse(args):
     name = args.platform or "log"
     if args.platform:
         platforms.get(args.platform)
-        path = expect_path(args.platform, args.expect)
+        path = expect_path(platforms.get(args.platform).expect_name,
+                           args.expect)
         expectations = expect.load_expectations(path)
     else:
         path = args.expect
@@ -219,7 +237,7 @@ def cmd_decode_summary(args):
         print("\n".join(summary.describe(d, names)))
     if not args.platform:
         return EXIT_MATCH
-    path = expect_path(platforms.get(args.platform).name, args.expect)
+    path = expect_path(platforms.get(args.platform).expect_name, args.expect)
     cmp = summary.compare(d, expect.load_expectations(path), names)
     print("\n".join(summary.verdict_lines(args.platform, d, cmp)))
     return EXIT_MATCH if cmp.matched else EXIT_MISMATCH

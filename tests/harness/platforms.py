@@ -42,6 +42,7 @@ class Launch:
     cmdline: str = None         # what the kernel is told, None = default
     device: str = None          # a serial device to listen to instead
     baud: int = None
+    require: tuple = ()         # regexes the serial log must contain
 
 
 @dataclass
@@ -51,6 +52,23 @@ class Platform:
     boot: str                   # kernel, iso, or none (booted by hand)
     timeout: float
     cpu: str = None             # Bochs CPU model
+    # Variants of a base platform: the same emulator and expectation file,
+    # with a kernel command line and/or QEMU machine options of their own.
+    base: str = None            # the platform whose expectations apply
+    cmdline: str = None         # kernel options, before any --cmdline
+    machine: str = None         # QEMU -machine value instead of the default
+    debug_exit: bool = True     # QEMU isa-debug-exit (exit status = verdict)
+    require: tuple = ()         # regexes the serial log must contain
+    image: str = None           # another build under build/: DIR/kernel.elf, DIR/cetbed.iso
+
+    @property
+    def expect_name(self):
+        return self.base or self.name
+
+    @property
+    def firmware(self):
+        """qemu-kernel, qemu-bios or qemu-uefi: how a QEMU platform boots."""
+        return self.base or self.name
 
     def results(self, ctx):
         return os.path.join(ctx.build, "results")
@@ -70,7 +88,7 @@ class Platform:
             return
         if self.family == "qemu":
             _need_tool(QEMU, APT_QEMU)
-            if self.name == "qemu-uefi":
+            if self.firmware == "qemu-uefi":
                 for f in (OVMF_CODE, OVMF_VARS):
                     _need_file(f, APT_OVMF)
         elif self.family == "bochs":
@@ -94,6 +112,11 @@ class Platform:
 
     def prepare(self, ctx):
         """Create what the run needs and return its Launch."""
+        if self.cmdline:
+            ctx.cmdline = " ".join(w for w in (self.cmdline, ctx.cmdline) if w)
+        if self.image:
+            ctx.kernel = os.path.join(ctx.build, self.image, "kernel.elf")
+            ctx.iso = os.path.join(ctx.build, self.image, "cetbed.iso")
         self.check(ctx)
         os.makedirs(self.results(ctx), exist_ok=True)
         if self.family == "device":
@@ -115,21 +138,25 @@ class Platform:
     def _qemu(self, ctx, iso):
         argv = [QEMU, "-accel", "tcg", "-nodefaults", "-display", "none",
                 "-no-reboot", "-cpu", "max", "-m", "128M",
-                "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
                 "-serial", "stdio", "-monitor", "none"]
-        if self.name == "qemu-kernel":
+        if self.debug_exit:
+            argv += ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+        if self.machine and self.firmware != "qemu-uefi":
+            argv += ["-machine", self.machine]
+        if self.firmware == "qemu-kernel":
             argv += ["-kernel", ctx.kernel, "-append", ctx.cmdline or ""]
-        elif self.name == "qemu-bios":
+        elif self.firmware == "qemu-bios":
             argv += ["-boot", "d", "-cdrom", iso]
         else:
-            argv += ["-machine", "q35",
+            argv += ["-machine", self.machine or "q35",
                      "-drive", "if=pflash,format=raw,unit=0,readonly=on,"
                      "file=" + OVMF_CODE,
                      "-drive", "if=pflash,format=raw,unit=1,file="
-                     + private_vars(ctx),
+                     + private_vars(ctx, self.name),
                      "-cdrom", iso]
-        return Launch(argv, ctx.root, exit_codes=QEMU_EXIT,
-                      cmdline=ctx.cmdline)
+        return Launch(argv, ctx.root,
+                      exit_codes=QEMU_EXIT if self.debug_exit else None,
+                      cmdline=ctx.cmdline, require=self.require)
 
     def _bochs(self, ctx, work, iso):
         if self.family == "bochs3":
@@ -154,7 +181,8 @@ class Platform:
                          "-rc", where + "/continue"]
         # The term display needs a terminal type even with no terminal.
         return Launch(argv, os.path.abspath(work), serial_file=serial,
-                      env={"TERM": "vt100"}, cmdline=ctx.cmdline)
+                      env={"TERM": "vt100"}, cmdline=ctx.cmdline,
+                      require=self.require)
 
 
 def bochsrc(cpu, iso, vga, serial):
@@ -179,10 +207,10 @@ def bochsrc(cpu, iso, vga, serial):
         ""])
 
 
-def private_vars(ctx):
+def private_vars(ctx, name="qemu-uefi"):
     """OVMF writes its variable store; it gets a copy that only this
     harness uses, kept between runs because a fresh store boots slower."""
-    path = os.path.join(ctx.build, "results", "qemu-uefi-vars.fd")
+    path = os.path.join(ctx.build, "results", "%s-vars.fd" % name)
     if not os.path.isfile(path) or \
             os.path.getsize(path) != os.path.getsize(OVMF_VARS):
         shutil.copyfile(OVMF_VARS, path)
@@ -278,6 +306,31 @@ PLATFORMS = {p.name: p for p in (
     Platform("qemu-uefi", "qemu", "iso", QEMU_TIMEOUT),
     Platform("qemu-kernel", "qemu", "kernel", QEMU_TIMEOUT),
     Platform("serial", "device", "none", SERIAL_TIMEOUT),
+    # Laptop hazards, imitated (issue 16): a PIT that does not count, each
+    # timer path forced, and the local APIC in x2APIC mode.
+    Platform("qemu-bios-nopit", "qemu", "iso", QEMU_TIMEOUT, base="qemu-bios",
+             machine="pc,pit=off"),
+    Platform("qemu-bios-timer-pit", "qemu", "iso", QEMU_TIMEOUT,
+             base="qemu-bios", cmdline="timer=pit"),
+    Platform("qemu-bios-timer-hpet", "qemu", "iso", QEMU_TIMEOUT,
+             base="qemu-bios", cmdline="timer=hpet", machine="pc,pit=off"),
+    Platform("qemu-bios-timer-pmtmr", "qemu", "iso", QEMU_TIMEOUT,
+             base="qemu-bios", cmdline="timer=pmtmr",
+             machine="pc,pit=off,hpet=off"),
+    Platform("bochs-x2apic-timer-pit", "bochs", "iso", BOCHS_TIMEOUT,
+             "tigerlake", base="bochs", cmdline="apic=x2apic timer=pit"),
+    Platform("bochs3-tigerlake-x2apic", "bochs3", "iso", BOCHS_TIMEOUT,
+             "tigerlake", base="bochs3-tigerlake",
+             cmdline="apic=x2apic timer=tsc-deadline"),
+    # Built to load at 64 MiB or above ('make reloc'): GRUB relocates it.
+    Platform("qemu-bios-reloc64", "qemu", "iso", QEMU_TIMEOUT,
+             base="qemu-bios", image="reloc",
+             require=(r"# boot: kernel image at physical 0x[4-7][0-9a-f]{6} "
+                      r"\(linked for 0x200000, relocated by the loader\)",)),
+    # No isa-debug-exit: UEFI ResetSystem must power the machine off.
+    Platform("qemu-uefi-nopit-reset", "qemu", "iso", QEMU_TIMEOUT,
+             base="qemu-uefi", machine="q35,pit=off", debug_exit=False,
+             require=(r"# poweroff: UEFI ResetSystem\(EfiResetShutdown\)",)),
 )}
 
 

@@ -233,7 +233,8 @@ def log_hash(log):
 # attributes, little-endian, then the data.
 EFIVAR_ATTRS = {1: "NON_VOLATILE", 2: "BOOTSERVICE_ACCESS",
                 4: "RUNTIME_ACCESS"}
-_PROGRESS = re.compile(r"run=([0-9a-f]+) (?:test=([1-9]\d*) (\S+)|(done))$")
+_PROGRESS = re.compile(
+    r"run=([0-9a-f]+) (?:test=([1-9]\d*) (\S+)|(done)|boot (\S+))$")
 
 
 def read_efivar(data):
@@ -269,13 +270,16 @@ def decode_progress(text):
         raise SummaryError("not a cetbed progress record: %r" % text[:60])
     return {"run": m.group(1), "done": bool(m.group(4)),
             "test": int(m.group(2)) if m.group(2) else None,
-            "name": m.group(3)}
+            "name": m.group(3), "boot": m.group(5)}
 
 
 def describe_progress(p):
     if p["done"]:
         return ["run %s finished; its results are in CetbedSummary"
                 % p["run"]]
+    if p.get("boot"):
+        return ["run %s stopped during start-up, in step '%s', before any "
+                "test ran (a reset, hang or power loss)" % (p["run"], p["boot"])]
     return ["run %s stopped in test %d %s: it started and the run stored no "
             "summary after it (a reset, hang or power loss)"
             % (p["run"], p["test"], p["name"])]

@@ -93,6 +93,17 @@ static void test_cmdline(void)
 	EXPECT(c.screen_seconds == 30 && c.nr_invalid == 0 && c.nr_unknown == 0);
 	cmdline_parse(&c, "screen=30 screen=off");
 	EXPECT(c.screen_seconds == 0 && c.nr_invalid == 0);
+	/* timer= forces a clock or TSC-deadline mode; apic=x2apic the x2APIC. */
+	cmdline_parse(&c, "");
+	EXPECT(c.timer == CMDLINE_TIMER_AUTO && !c.apic_x2apic);
+	cmdline_parse(&c, "timer=hpet apic=x2apic");
+	EXPECT(c.timer == CMDLINE_TIMER_HPET && c.apic_x2apic && !c.nr_invalid);
+	cmdline_parse(&c, "timer=tsc-deadline");
+	EXPECT(c.timer == CMDLINE_TIMER_TSC_DEADLINE && !c.nr_invalid);
+	cmdline_parse(&c, "timer=pit timer=cpuid");
+	EXPECT(c.timer == CMDLINE_TIMER_CPUID && !c.nr_invalid);
+	cmdline_parse(&c, "timer=rtc timer= apic=xapic");
+	EXPECT(c.nr_invalid == 3 && c.timer == CMDLINE_TIMER_AUTO && !c.apic_x2apic);
 	cmdline_parse(&c, "screen=0");
 	EXPECT(c.screen_seconds == 0 && c.nr_invalid == 0);
 	cmdline_parse(&c, "screen=3600");
@@ -142,11 +153,18 @@ static void test_cmdline_efivars_uart(void)
 	       c.uarts[0].stride == 4 && !c.uarts[1].mmio && c.uarts[1].addr == 760 &&
 	       c.uarts[1].stride == 1 && !c.nr_invalid);
 	cmdline_parse(&c, "uart=mmio:0x4000000000,stride=2");
-	EXPECT(c.nr_uarts == 1 && c.uarts[0].addr == 0x4000000000UL && c.uarts[0].stride == 2);
+	EXPECT(c.nr_uarts == 1 && c.uarts[0].addr == 0x4000000000UL && c.uarts[0].stride == 2 &&
+	       !c.uarts[0].clock_hz);
+	/* ,clock=HZ: the UART's input clock, at least 16 x 115200 Hz. */
+	cmdline_parse(&c, "uart=mmio:0xfe030000,stride=4,clock=48000000 uart=io:0x2f8,clock=1843200");
+	EXPECT(c.nr_uarts == 2 && c.uarts[0].clock_hz == 48000000 && c.uarts[0].stride == 4 &&
+	       c.uarts[1].clock_hz == 1843200 && !c.nr_invalid);
 	const char *bad_uart[] = {
 		"uart=", "uart=io:", "uart=io:0", "uart=pio:0x2f8", "uart=io:0x2f8,stride=3",
 		"uart=io:0x2f8,stride=", "uart=io:0x2f8x", "uart=io:0xfffc", "uart=io:0x2f8,",
 		"uart=mmio:0x10000000000000", "uart=mmio:0xffffffffffffffffff", "uart=io:0x",
+		"uart=io:0x2f8,clock=", "uart=io:0x2f8,clock=1000000", "uart=io:0x2f8,clock=1e9",
+		"uart=io:0x2f8,clock=1843200,stride=4", "uart=io:0x2f8,clock=200000000000",
 	};
 	for (unsigned i = 0; i < ARRAY_SIZE(bad_uart); i++) {
 		cmdline_parse(&c, bad_uart[i]);
@@ -221,6 +239,29 @@ static void test_memmap(void)
 	EXPECT(m.dropped_overflow == 5);
 	memmap_finish(&m);
 	EXPECT(m.nr_usable == MEMMAP_MAX);
+
+	/* Neighbours of one kind share a slot: a long EFI-style map fits. */
+	memmap_init(&m);
+	for (int i = 0; i < 4 * MEMMAP_MAX; i++)
+		memmap_add(&m, 0x100000UL + 0x1000UL * i, 0x1000, MEM_USABLE);
+	EXPECT(m.nr_usable == 1 && m.merged == 4 * MEMMAP_MAX - 1 && !m.dropped_overflow);
+	memmap_add(&m, 0x100000UL - 0x1000, 0x1000, MEM_USABLE);
+	EXPECT(m.nr_usable == 1 && m.usable[0].base == 0xff000);
+
+	/* Reservations past the list are never lost: taken from usable at once. */
+	memmap_init(&m);
+	memmap_add(&m, 0, 0x10000000, MEM_USABLE);
+	for (int i = 0; i < MEMMAP_MAX; i++)
+		memmap_add(&m, 0x100000000UL + 0x100000UL * i, 0x1000, MEM_RESERVED);
+	for (u64 k = MEMMAP_MAX + 1; k <= MEMMAP_MAX + 2; k++)
+		memmap_add(&m, 0x100000UL * k, 0x1000, MEM_RESERVED);
+	EXPECT(m.reserved_overflow == 2 && m.nr_reserved == MEMMAP_MAX);
+	memmap_finish(&m);
+	EXPECT(m.nr_usable == 3 && !m.dropped_overflow);
+	for (unsigned i = 0; i < m.nr_usable; i++)
+		for (u64 k = MEMMAP_MAX + 1; k <= MEMMAP_MAX + 2; k++)
+			EXPECT(m.usable[i].end <= 0x100000UL * k ||
+			       m.usable[i].base >= 0x100000UL * k + 0x1000);
 }
 
 static void test_paging(void)

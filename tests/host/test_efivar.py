@@ -89,10 +89,14 @@ class EfivarFiles(unittest.TestCase):
 
     def test_progress_records(self):
         self.assertEqual(summary.decode_progress("run=ab test=12 mm_x"), {
-            "run": "ab", "done": False, "test": 12, "name": "mm_x"})
+            "run": "ab", "done": False, "test": 12, "name": "mm_x",
+            "boot": None})
+        p = summary.decode_progress("run=ab boot timer")
+        self.assertEqual((p["done"], p["test"], p["boot"]), (False, None, "timer"))
+        self.assertIn("step 'timer'", summary.describe_progress(p)[0])
         self.assertTrue(summary.decode_progress("run=ab done\n")["done"])
         for bad in ("run= done", "run=AB done", "run=ab test=1", "ab done",
-                    "run=ab test=x y"):
+                    "run=ab test=x y", "run=ab boot", "run=ab boot a b"):
             with self.assertRaises(summary.SummaryError, msg=bad):
                 summary.decode_progress(bad)
 

@@ -42,9 +42,9 @@ class Files(unittest.TestCase):
         self.assertRejected(SMEP_SKIP + SMEP_SKIP, "listed twice")
 
     def test_shipped_files_parse(self):
-        for name in platforms.PLATFORMS:
+        for plat in platforms.PLATFORMS.values():
             path = os.path.join(support.ROOT, "tests", "expect",
-                                name + ".expect")
+                                plat.expect_name + ".expect")
             expect.load_expectations(path)
 
     def test_filter_detection(self):

@@ -24,10 +24,29 @@ class Recipes(unittest.TestCase):
         self.addCleanup(setattr, platforms, "OVMF_VARS", old)
 
     def test_names_are_fixed(self):
-        self.assertEqual(sorted(platforms.PLATFORMS), sorted([
+        bases = [n for n, p in platforms.PLATFORMS.items() if not p.base]
+        self.assertEqual(sorted(bases), sorted([
             "bochs", "bochs3-tigerlake", "bochs3-sapphire-rapids",
             "bochs3-arrow-lake", "qemu-bios", "qemu-uefi", "qemu-kernel",
             "serial"]))
+
+    def test_variants(self):
+        for name, p in platforms.PLATFORMS.items():
+            if p.base:
+                base = platforms.get(p.base)
+                self.assertFalse(base.base, name)
+                self.assertEqual((p.family, p.boot), (base.family, base.boot))
+                self.assertTrue(name.startswith(p.base + "-"), name)
+        s = " ".join(self.qemu("qemu-bios-nopit").argv)
+        self.assertIn("-machine pc,pit=off", s)
+        self.assertIn("isa-debug-exit", s)
+        launch = self.qemu("qemu-uefi-nopit-reset")
+        s = " ".join(launch.argv)
+        self.assertIn("-machine q35,pit=off", s)
+        self.assertNotIn("isa-debug-exit", s)
+        self.assertIsNone(launch.exit_codes)
+        self.assertTrue(launch.require)
+        self.assertIn("qemu-uefi-nopit-reset-vars.fd", s)
 
     def qemu(self, name, cmdline=None):
         self.ctx.cmdline = cmdline

@@ -1,7 +1,8 @@
 /*
  * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS",
- * "screen=off|SECONDS", "list", "efivars=on|off" and
- * "uart=io:PORT|mmio:ADDR[,stride=N]".  Pure code, host-tested.  Nothing
+ * "screen=off|SECONDS", "list", "efivars=on|off",
+ * "uart=io:PORT|mmio:ADDR[,stride=N][,clock=HZ]", "timer=SOURCE" and
+ * "apic=x2apic".  Pure code, host-tested.  Nothing
  * unknown is ignored: it is collected and reported.
  */
 #ifndef CETBED_KERNEL_CMDLINE_H
@@ -21,6 +22,17 @@ struct cmdline_uart {
 	bool mmio;
 	u64 addr;
 	u8 stride; /* bytes between registers: 1, 2 or 4 */
+	u64 clock_hz; /* the UART's input clock, 0 if not given */
+};
+
+/* timer=: which clock calibrates the timer, or TSC-deadline mode (kernel/time/). */
+enum cmdline_timer {
+	CMDLINE_TIMER_AUTO,
+	CMDLINE_TIMER_CPUID,
+	CMDLINE_TIMER_TSC_DEADLINE,
+	CMDLINE_TIMER_PMTMR,
+	CMDLINE_TIMER_HPET,
+	CMDLINE_TIMER_PIT,
 };
 
 struct cmdline {
@@ -33,6 +45,8 @@ struct cmdline {
 	/* Seconds the verdict screen stays before power-off; 0 (screen=off) is none. */
 	unsigned screen_seconds;
 	bool efivars_off;   /* keep no progress or summary in UEFI variables */
+	enum cmdline_timer timer;
+	bool apic_x2apic; /* apic=x2apic: switch the local APIC to x2APIC mode */
 	struct cmdline_uart uarts[CMDLINE_MAX_UARTS];
 	unsigned nr_uarts;
 	const char *unknown[CMDLINE_MAX_UNKNOWN];

@@ -1,8 +1,8 @@
 /*
  * UEFI runtime services, called in physical mode (cetbed never calls
  * SetVirtualAddressMap) from an address space of their own: the runtime
- * regions identity-mapped below the shared kernel half.  Only the variable
- * services are used.
+ * regions identity-mapped below the shared kernel half.  The variable
+ * services, QueryVariableInfo and ResetSystem are used.
  */
 #ifndef CETBED_KERNEL_EFI_H
 #define CETBED_KERNEL_EFI_H
@@ -81,11 +81,34 @@ int efi_var_get(const char *name, void *buf, size_t *len);
 u64 efi_last_status(void);
 
 /*
+ * The other runtime services cetbed uses, called as the variable services
+ * are; false if the firmware does not offer it or calls are unusable.
+ */
+enum efi_rt_service { EFI_RT_RESET_SYSTEM, EFI_RT_QUERY_VARIABLE_INFO };
+bool efi_rt_call(enum efi_rt_service which, u64 a0, u64 a1, u64 a2, u64 a3, u64 *status);
+#define EFI_RESET_SHUTDOWN 2
+/* ResetSystem(EfiResetShutdown); returns only if the machine is still on. */
+void efi_reset_shutdown(void);
+/*
+ * QueryVariableInfo for cetbed's attributes: 0 and the bytes left for
+ * variables, or -ENODEV (no runtime services or no such service), -EIO.
+ */
+int efi_var_space(u64 *remaining, u64 *max_size);
+
+/*
  * For tests: calls fn, a Microsoft x64 function, with args[0..5] exactly as
  * a runtime service is called (its address space and stack, interrupts and
  * CET off).  Works without firmware.  False if there is no address space.
  */
 bool efi_call_probe(u64 fn, const u64 *args, u64 *ret);
+/*
+ * The EFI Memory Attributes Table (kernel/platform/efi_mat.c): its entries
+ * and their size, or NULL; efi_mat_apply() maps runtime pages read-only
+ * or non-executable as it says (0, -ENOENT without a table, -EINVAL).
+ */
+const void *efi_mat_find(unsigned *nr, unsigned *desc_size);
+int efi_mat_apply(u64 *pml4, unsigned *applied, unsigned *ignored);
+
 /* Physical address of the runtime address space's PML4, 0 if none. */
 u64 efi_space_phys(void);
 /* "EFI_NOT_FOUND" and the like; a number for codes it does not know. */

@@ -29,6 +29,8 @@
 #define UART_SPIN_LIMIT 10000000
 
 #define UART_MAX 4
+#define UART_BAUD 115200U
+#define UART_CLOCK_DEFAULT 1843200UL /* 16 x 115200: divisor 1 */
 #define COM1_PORT 0x3f8
 
 struct cmdline;

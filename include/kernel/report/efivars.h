@@ -3,7 +3,8 @@
  * laptop that resets mid-run, or has no serial line, still tells what
  * happened:
  *
- *   CetbedProgress  "run=<id> test=<N> <name>" when test N starts,
+ *   CetbedProgress  "run=<id> boot <step>" before a start-up step that may
+ *                   hang (the timer), "run=<id> test=<N> <name>" when test N starts,
  *                   "run=<id> done" once the summary is stored
  *   CetbedSummary   the result summary line (include/kernel/report/summary.h)
  *
@@ -27,6 +28,8 @@ struct summary;
  */
 void efivars_boot(const char *no_writes);
 void efivars_test_start(unsigned number, const char *name);
+/* "run=<id> boot <step>": a start-up step that could hang, e.g. "timer". */
+void efivars_progress(const char *step);
 /* Stores the summary, then marks the run done. */
 void efivars_run_end(const struct summary *s);
 
