@@ -394,7 +394,7 @@ static bool xsaves_area(struct test_case_run *t, struct cet_task *c)
 	if (!test_need_shstk(t))
 		return false;
 	if (cet_path != CET_PATH_XSAVES) {
-		test_skip(t, "CPUID.(0xD,1):ECX[11] CET_U state component not enumerated");
+		test_skip(t, "%s", cet_xsaves_missing_reason());
 		return false;
 	}
 	if (cet_task_init(c)) {

@@ -1,7 +1,7 @@
 /*
  * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS",
- * "screen=off|SECONDS", "list", "efivars=on|off" and
- * "uart=io:PORT|mmio:ADDR[,stride=N]".  Pure code, host-tested.  Nothing
+ * "screen=off|SECONDS", "list", "efivars=on|off",
+ * "uart=io:PORT|mmio:ADDR[,stride=N]" and "clearcpuid=NAME[,NAME...]".  Pure code, host-tested.  Nothing
  * unknown is ignored: it is collected and reported.
  */
 #ifndef CETBED_KERNEL_CMDLINE_H
@@ -15,6 +15,7 @@
 /* screen=SECONDS: up to an hour of verdict screen before power-off. */
 #define CMDLINE_SCREEN_MAX 3600
 #define CMDLINE_MAX_UARTS 4
+#define CMDLINE_MAX_CLEARCPUID 4
 
 /* A UART named on the command line: a 16550 at an I/O port or at MMIO. */
 struct cmdline_uart {
@@ -35,6 +36,9 @@ struct cmdline {
 	bool efivars_off;   /* keep no progress or summary in UEFI variables */
 	struct cmdline_uart uarts[CMDLINE_MAX_UARTS];
 	unsigned nr_uarts;
+	/* clearcpuid=NAME[,NAME...] values, checked against the feature table later. */
+	const char *clearcpuid[CMDLINE_MAX_CLEARCPUID];
+	unsigned nr_clearcpuid;
 	const char *unknown[CMDLINE_MAX_UNKNOWN];
 	unsigned nr_unknown;
 	/* Known options with a value they do not take, e.g. "screen=soon". */
