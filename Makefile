@@ -8,7 +8,7 @@
 #   make usb DEV=/dev/sdX  write the ISO to a USB stick (scripts/usb-write.sh)
 
 PLATFORM ?= bochs
-PLATFORMS := bochs bochs3-tigerlake bochs3-sapphire-rapids bochs3-arrow-lake \
+PLATFORMS := bochs bochs-amd-like bochs3-tigerlake bochs3-sapphire-rapids bochs3-arrow-lake \
 	qemu-bios qemu-uefi qemu-kernel
 
 B := build

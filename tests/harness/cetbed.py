@@ -103,11 +103,14 @@ def _emulator_tail(out, path, n=15):
 
 def cmd_run(args):
     plat = platforms.get(args.platform)
+    # A variant's own options (clearcpuid=...) come first; --cmdline adds.
+    cmdline = " ".join(c for c in (plat.cmdline, args.cmdline) if c) \
+        if plat.cmdline else args.cmdline
     ctx = platforms.Context(ROOT, args.build, args.kernel, args.iso,
-                            args.cmdline, args.bochs3_root,
+                            cmdline, args.bochs3_root,
                             getattr(args, "device", None),
                             getattr(args, "baud", None) or 115200)
-    path = expect_path(plat.name, args.expect)
+    path = expect_path(plat.expect or plat.name, args.expect)
     expectations = expect.load_expectations(path)
     launch = plat.prepare(ctx)
     timeout = args.timeout or plat.timeout
@@ -232,6 +235,11 @@ def cmd_bench(args):
 
 def cmd_list(args):
     for p in platforms.PLATFORMS.values():
+        if getattr(args, "matrix", False) and not p.matrix:
+            continue
+        if getattr(args, "names", False):
+            print(p.name)
+            continue
         print("%-24s %-6s boots %-6s timeout %3d s" % (p.name, p.family,
                                                        p.boot, p.timeout))
     return 0
@@ -313,6 +321,10 @@ def parser():
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("list", help="the platforms and their timeouts")
+    p.add_argument("--matrix", action="store_true",
+                   help="only make test-matrix's configurations")
+    p.add_argument("--names", action="store_true",
+                   help="names only, one a line")
     p.set_defaults(func=cmd_list)
     return ap
 

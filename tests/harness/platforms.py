@@ -51,6 +51,16 @@ class Platform:
     boot: str                   # kernel, iso, or none (booted by hand)
     timeout: float
     cpu: str = None             # Bochs CPU model
+    # Variants (make test-matrix, the AMD-like run) change these; the
+    # defaults are what the original platforms always used.
+    qemu_cpu: str = "max"       # QEMU -cpu
+    memory: str = "128M"        # QEMU -m
+    smp: int = None             # QEMU -smp, None for QEMU's default (1)
+    machine: str = None         # QEMU -machine: pc (i440fx) or q35
+    firmware: str = None        # "ovmf" for a UEFI boot of the ISO
+    cmdline: str = None         # options every run of it gets, before --cmdline
+    expect: str = None          # its expectation file's name, if shared
+    matrix: bool = False        # one of make test-matrix's configurations
 
     def results(self, ctx):
         return os.path.join(ctx.build, "results")
@@ -70,7 +80,7 @@ class Platform:
             return
         if self.family == "qemu":
             _need_tool(QEMU, APT_QEMU)
-            if self.name == "qemu-uefi":
+            if self.firmware == "ovmf":
                 for f in (OVMF_CODE, OVMF_VARS):
                     _need_file(f, APT_OVMF)
         elif self.family == "bochs":
@@ -114,19 +124,24 @@ class Platform:
 
     def _qemu(self, ctx, iso):
         argv = [QEMU, "-accel", "tcg", "-nodefaults", "-display", "none",
-                "-no-reboot", "-cpu", "max", "-m", "128M",
+                "-no-reboot", "-cpu", self.qemu_cpu, "-m", self.memory,
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
                 "-serial", "stdio", "-monitor", "none"]
-        if self.name == "qemu-kernel":
+        if self.smp:
+            argv += ["-smp", str(self.smp)]
+        if self.firmware == "ovmf":
+            argv += ["-machine", self.machine or "q35"]
+        elif self.machine:
+            argv += ["-machine", self.machine]
+        if self.boot == "kernel":
             argv += ["-kernel", ctx.kernel, "-append", ctx.cmdline or ""]
-        elif self.name == "qemu-bios":
+        elif self.firmware != "ovmf":
             argv += ["-boot", "d", "-cdrom", iso]
         else:
-            argv += ["-machine", "q35",
-                     "-drive", "if=pflash,format=raw,unit=0,readonly=on,"
+            argv += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,"
                      "file=" + OVMF_CODE,
                      "-drive", "if=pflash,format=raw,unit=1,file="
-                     + private_vars(ctx),
+                     + private_vars(ctx, self.name),
                      "-cdrom", iso]
         return Launch(argv, ctx.root, exit_codes=QEMU_EXIT,
                       cmdline=ctx.cmdline)
@@ -179,10 +194,11 @@ def bochsrc(cpu, iso, vga, serial):
         ""])
 
 
-def private_vars(ctx):
+def private_vars(ctx, name="qemu-uefi"):
     """OVMF writes its variable store; it gets a copy that only this
-    harness uses, kept between runs because a fresh store boots slower."""
-    path = os.path.join(ctx.build, "results", "qemu-uefi-vars.fd")
+    harness uses (one per platform, so variants may run side by side),
+    kept between runs because a fresh store boots slower."""
+    path = os.path.join(ctx.build, "results", "%s-vars.fd" % name)
     if not os.path.isfile(path) or \
             os.path.getsize(path) != os.path.getsize(OVMF_VARS):
         shutil.copyfile(OVMF_VARS, path)
@@ -269,13 +285,16 @@ SERIAL_TIMEOUT = 900
 
 PLATFORMS = {p.name: p for p in (
     Platform("bochs", "bochs", "iso", BOCHS_TIMEOUT, "tigerlake"),
+    # AMD Zen 3 and later: shadow stacks without IBT, imitated by masking.
+    Platform("bochs-amd-like", "bochs", "iso", BOCHS_TIMEOUT, "tigerlake",
+             cmdline="clearcpuid=ibt"),
     Platform("bochs3-tigerlake", "bochs3", "iso", BOCHS_TIMEOUT, "tigerlake"),
     Platform("bochs3-sapphire-rapids", "bochs3", "iso", BOCHS_TIMEOUT,
              "sapphire_rapids"),
     Platform("bochs3-arrow-lake", "bochs3", "iso", BOCHS_TIMEOUT,
              "arrow_lake"),
     Platform("qemu-bios", "qemu", "iso", QEMU_TIMEOUT),
-    Platform("qemu-uefi", "qemu", "iso", QEMU_TIMEOUT),
+    Platform("qemu-uefi", "qemu", "iso", QEMU_TIMEOUT, firmware="ovmf"),
     Platform("qemu-kernel", "qemu", "kernel", QEMU_TIMEOUT),
     Platform("serial", "device", "none", SERIAL_TIMEOUT),
 )}
