@@ -112,6 +112,14 @@ def cmd_run(args):
                             getattr(args, "baud", None) or 115200)
     path = expect_path(plat.expect or plat.name, args.expect)
     expectations = expect.load_expectations(path)
+    if not args.expect:
+        for extra in plat.expect_extra:
+            more = expect.load_expectations(expect_path(extra))
+            twice = sorted(set(more) & set(expectations))
+            if twice:
+                raise expect.ExpectError("%s: %s already listed in %s" % (
+                    expect_path(extra), ", ".join(twice), path))
+            expectations.update(more)
     launch = plat.prepare(ctx)
     timeout = args.timeout or plat.timeout
     return execute(getattr(args, "name", None) or plat.name, launch, timeout,

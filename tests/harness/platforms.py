@@ -60,6 +60,9 @@ class Platform:
     firmware: str = None        # "ovmf" for a UEFI boot of the ISO
     cmdline: str = None         # options every run of it gets, before --cmdline
     expect: str = None          # its expectation file's name, if shared
+    # Expectation files added to it: what this CPU model lacks, e.g.
+    # "features/no-smap" (tests/expect/features/no-smap.expect).
+    expect_extra: tuple = ()
     matrix: bool = False        # one of make test-matrix's configurations
 
     def results(self, ctx):
@@ -280,6 +283,49 @@ class Context:
 
 QEMU_TIMEOUT = 60
 BOCHS_TIMEOUT = 300
+NO_SMEP, NO_SMAP, NO_UMIP = ("features/no-smep", "features/no-smap",
+                             "features/no-umip")
+
+
+def _cpu_variant(model, lacks):
+    """qemu-kernel on another QEMU CPU model; lacks lists what the model
+    does not enumerate (QEMU's query-cpu-model-expansion under TCG)."""
+    return Platform("qemu-kernel-" + model.lower(), "qemu", "kernel",
+                    QEMU_TIMEOUT, qemu_cpu=model, expect="qemu-kernel",
+                    expect_extra=lacks, matrix=True)
+
+
+# make test-matrix: CPU models from qemu64 to max, Intel and AMD; memory
+# from 32 MiB to 8 GiB (4 GiB and more put RAM above the 3-4 GiB hole);
+# -smp 2 and 4; i440fx and q35 under SeaBIOS and OVMF; Bochs without CET.
+MATRIX = (
+    _cpu_variant("qemu64", (NO_SMEP, NO_SMAP, NO_UMIP)),
+    _cpu_variant("Nehalem", (NO_SMEP, NO_SMAP, NO_UMIP)),
+    _cpu_variant("SandyBridge", (NO_SMEP, NO_SMAP, NO_UMIP)),
+    _cpu_variant("Haswell", (NO_SMAP, NO_UMIP)),
+    _cpu_variant("Skylake-Client", (NO_UMIP,)),
+    _cpu_variant("Icelake-Server", ()),
+    _cpu_variant("EPYC", (NO_UMIP,)),
+    _cpu_variant("EPYC-Rome", ()),
+    _cpu_variant("EPYC-Milan", ()),
+    Platform("qemu-kernel-m32", "qemu", "kernel", QEMU_TIMEOUT, memory="32M",
+             expect="qemu-kernel", matrix=True),
+    Platform("qemu-kernel-m8g-smp4", "qemu", "kernel", QEMU_TIMEOUT,
+             memory="8G", smp=4, expect="qemu-kernel", matrix=True),
+    Platform("qemu-bios-m4g", "qemu", "iso", QEMU_TIMEOUT, memory="4G",
+             expect="qemu-bios", matrix=True),
+    Platform("qemu-bios-q35-smp2", "qemu", "iso", QEMU_TIMEOUT,
+             machine="q35", smp=2, expect="qemu-bios", matrix=True),
+    Platform("qemu-uefi-m8g-smp4", "qemu", "iso", QEMU_TIMEOUT, memory="8G",
+             smp=4, firmware="ovmf", expect="qemu-uefi", matrix=True),
+    # OVMF itself does not start with 64 MiB or less: 128 MiB is its floor.
+    Platform("qemu-uefi-i440fx", "qemu", "iso", QEMU_TIMEOUT, machine="pc",
+             firmware="ovmf", expect="qemu-uefi", matrix=True),
+    Platform("qemu-bios-m32", "qemu", "iso", QEMU_TIMEOUT, memory="32M",
+             expect="qemu-bios", matrix=True),
+    Platform("bochs-ryzen", "bochs", "iso", BOCHS_TIMEOUT, "ryzen",
+             matrix=True),
+)
 # A person writes the stick, plugs it in and boots the laptop meanwhile.
 SERIAL_TIMEOUT = 900
 
@@ -297,7 +343,7 @@ PLATFORMS = {p.name: p for p in (
     Platform("qemu-uefi", "qemu", "iso", QEMU_TIMEOUT, firmware="ovmf"),
     Platform("qemu-kernel", "qemu", "kernel", QEMU_TIMEOUT),
     Platform("serial", "device", "none", SERIAL_TIMEOUT),
-)}
+) + MATRIX}
 
 
 def get(name):
