@@ -325,6 +325,16 @@ MATRIX = (
              expect="qemu-bios", matrix=True),
     Platform("bochs-ryzen", "bochs", "iso", BOCHS_TIMEOUT, "ryzen",
              matrix=True),
+    # Masking: the kernel behaves as on a CPU without what it hides.
+    Platform("qemu-kernel-masked", "qemu", "kernel", QEMU_TIMEOUT,
+             cmdline="clearcpuid=nx,smep,smap,umip,pge,pat,xsave",
+             expect="qemu-kernel",
+             expect_extra=("features/masked-nx-smep-smap-umip",),
+             matrix=True),
+    Platform("bochs-no-kshstk", "bochs", "iso", BOCHS_TIMEOUT, "tigerlake",
+             cmdline="clearcpuid=kshstk", matrix=True),
+    Platform("bochs3-tigerlake-msr", "bochs3", "iso", BOCHS_TIMEOUT,
+             "tigerlake", cmdline="clearcpuid=xss_cet_u", matrix=True),
 )
 # A person writes the stick, plugs it in and boots the laptop meanwhile.
 SERIAL_TIMEOUT = 900
