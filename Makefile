@@ -5,11 +5,12 @@
 #   make test       host unit tests, then the suite on every platform
 #   make bench-boot launch-to-verdict times (median of 5)
 #   make check-mutants  inject bugs one at a time; the tests must catch each
+#   make test-matrix  CPU models, memory sizes, -smp, chipsets, firmware (~4 min)
 #   make usb DEV=/dev/sdX  write the ISO to a USB stick (scripts/usb-write.sh)
 
 PLATFORM ?= bochs
 PLATFORMS := bochs bochs-amd-like bochs3-tigerlake bochs3-sapphire-rapids bochs3-arrow-lake \
-	qemu-bios qemu-uefi qemu-kernel
+	qemu-bios qemu-uefi qemu-kernel qemu-kernel-qemu64 qemu-kernel-m8g-smp4
 
 B := build
 CC := gcc
@@ -54,7 +55,7 @@ USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
-.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb
+.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb test-matrix
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -189,6 +190,14 @@ test:
 	$(PYTHON) tests/harness/uart_check.py qemu-bios qemu-uefi
 	@# UEFI variables survive into the next boot, also after a reset (OVMF, ~30 s).
 	$(PYTHON) tests/harness/efivars_check.py
+
+# The platform table's matrix configurations (tests/harness/platforms.py),
+# then a UEFI run with no serial port, read back from screen and variable.
+test-matrix:
+	scripts/deps.sh build qemu uefi bochs bochs3 qr
+	$(MAKE) all
+	$(HARNESS) run-all $$($(HARNESS) list --matrix --names)
+	$(PYTHON) tests/harness/noserial_check.py
 
 bench-boot:
 	scripts/deps.sh $(sort $(call deps_for,qemu-kernel qemu-bios qemu-uefi bochs))

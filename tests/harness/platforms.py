@@ -325,6 +325,10 @@ MATRIX = (
              expect="qemu-bios", matrix=True),
     Platform("bochs-ryzen", "bochs", "iso", BOCHS_TIMEOUT, "ryzen",
              matrix=True),
+    # Driven by tests/harness/noserial_check.py (with -serial none first),
+    # not by run-all: its own variable store, qemu-uefi's expectations.
+    Platform("qemu-uefi-noserial", "qemu", "iso", QEMU_TIMEOUT,
+             firmware="ovmf", expect="qemu-uefi"),
     # Masking: the kernel behaves as on a CPU without what it hides.
     Platform("qemu-kernel-masked", "qemu", "kernel", QEMU_TIMEOUT,
              cmdline="clearcpuid=nx,smep,smap,umip,pge,pat,xsave",
