@@ -42,10 +42,11 @@ class Files(unittest.TestCase):
         self.assertRejected(SMEP_SKIP + SMEP_SKIP, "listed twice")
 
     def test_shipped_files_parse(self):
-        for name in platforms.PLATFORMS:
-            path = os.path.join(support.ROOT, "tests", "expect",
-                                name + ".expect")
-            expect.load_expectations(path)
+        for name, p in platforms.PLATFORMS.items():
+            for f in (p.expect or name,) + tuple(p.expect_extra):
+                path = os.path.join(support.ROOT, "tests", "expect",
+                                    f + ".expect")
+                expect.load_expectations(path)
 
     def test_filter_detection(self):
         self.assertFalse(expect.is_filtered(None))
