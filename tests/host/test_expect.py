@@ -86,6 +86,12 @@ class ThroughTheCli(unittest.TestCase):
         self.assertIn("mismatch: 4 mm_smep: unexpected SKIP", out)
         self.assertIn("qemu-kernel: MISMATCH", out)
 
+    def test_masked_skip_needs_the_mask(self):
+        masked = "SKIP mm_smep CPUID.(7,0):EBX[7] SMEP masked by clearcpuid=smep\n"
+        status, out, _ = self.judge("good.log", masked)
+        self.assertEqual(status, 1)
+        self.assertIn("mismatch: 4 mm_smep: skipped for another reason", out)
+
     def test_wrong_expectation_stale_skip(self):
         status, out, _ = self.judge(
             "good.log", SMEP_SKIP + "SKIP user_roundtrip no user mode\n")
