@@ -183,7 +183,7 @@ MUTANTS = {
     "notrack-always-on": ("cet/shstk.c", "		u_cet |= CET_ENDBR_EN;\n		p->shstk_features |= SHSTK_FEAT_IBT;",
                           "		u_cet |= CET_ENDBR_EN | CET_NO_TRACK_EN;\n		p->shstk_features |= SHSTK_FEAT_IBT;",
                           ["ibt_user_notrack_needs_no_track_en"], "bochs"),
-    "kshstk-never-on": ("kernel/main.c", "	if (cet_shstk_available()) {\n		kernel_kshstk_top = kshstk_alloc();",
+    "kshstk-never-on": ("kernel/main.c", "	if (cpu.kshstk) {\n		kernel_kshstk_top = kshstk_alloc();",
                         "	if (0) {\n		kernel_kshstk_top = kshstk_alloc();",
                         ["sss_kernel_runs_on_shadow_stack", "sss_near_ret_smash_cp1"], "bochs"),
     "ist-ssp-table-unset": ("kernel/gdt.c", "	wrmsr(MSR_IA32_INTERRUPT_SSP_TABLE_ADDR, (u64)ist_ssp_table);", "",
