@@ -12,7 +12,7 @@
 enum { EAX, EBX, ECX, EDX };
 
 struct cpu_feat {
-	const char *name;  /* clearcpuid= and fingerprint name */
+	const char *name; /* clearcpuid= and fingerprint name */
 	u32 leaf;
 	u8 subleaf, reg, bit;
 	u8 dep;		   /* usable only with this one too (FEAT_COUNT: none) */
@@ -21,6 +21,8 @@ struct cpu_feat {
 	bool *flag;
 };
 
+/* One row per feature reads best as a table. */
+/* clang-format off */
 #define F(id, nm, lf, sub, r, b, d, w, lb)                                                 \
 	[id] = { #nm, lf, sub, r, b, d, w, lb, &cpu.nm }
 #define NODEP FEAT_COUNT
@@ -63,6 +65,7 @@ static const struct cpu_feat feats[FEAT_COUNT] = {
 	F(FEAT_KSHSTK, kshstk, 7, 0, ECX, 7, FEAT_SHSTK, "CPUID.(7,0):ECX[7]",
 	  "supervisor shadow stacks"),
 };
+/* clang-format on */
 
 static bool enumerated[FEAT_COUNT], masked[FEAT_COUNT];
 
@@ -132,11 +135,12 @@ unsigned cpu_feat_mask(const char *const *lists, unsigned nr)
 			if (id >= 0) {
 				masked[id] = true;
 			} else {
-				diag("ERROR: clearcpuid=: unknown feature '%.*s' (known: nx pge pat "
-				     "pdpe1gb smep smap umip pcid invpcid xsave xsaveopt xsaves "
-				     "fsgsbase pku rdtscp rdpid apic x2apic tsc_deadline invtsc "
-				     "shstk ibt cet_sss xss_cet_u xss_cet_s kshstk)",
-				     (int)len, p);
+				diag(
+				    "ERROR: clearcpuid=: unknown feature '%.*s' (known: nx pge pat "
+				    "pdpe1gb smep smap umip pcid invpcid xsave xsaveopt xsaves "
+				    "fsgsbase pku rdtscp rdpid apic x2apic tsc_deadline invtsc "
+				    "shstk ibt cet_sss xss_cet_u xss_cet_s kshstk)",
+				    (int)len, p);
 				bad++;
 			}
 			if (!end)

@@ -1,7 +1,7 @@
 /*
  * User copies: the range must lie in the user half, and the copy itself runs
- * with SMAP opened (STAC, where SMAP is enumerated) under a fault catch, so an unmapped or read-only
- * user page turns into -EFAULT.
+ * with SMAP opened (STAC, where SMAP is enumerated) under a fault catch, so
+ * an unmapped or read-only user page turns into -EFAULT.
  */
 #include "errno.h"
 #include "fault.h"
