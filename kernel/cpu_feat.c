@@ -123,6 +123,18 @@ static int feat_lookup(const char *name, size_t len)
 	return -1;
 }
 
+/* A boot ERROR that lists every name the table knows. */
+static void feat_unknown(const char *name, size_t len)
+{
+	char known[320];
+	size_t n = 0;
+
+	known[0] = '\0';
+	for (unsigned i = 0; i < FEAT_COUNT && n < sizeof(known); i++)
+		n += (size_t)snprintf(known + n, sizeof(known) - n, " %s", feats[i].name);
+	diag("ERROR: clearcpuid=: unknown feature '%.*s' (known:%s)", (int)len, name, known);
+}
+
 unsigned cpu_feat_mask(const char *const *lists, unsigned nr)
 {
 	unsigned bad = 0;
@@ -135,12 +147,7 @@ unsigned cpu_feat_mask(const char *const *lists, unsigned nr)
 			if (id >= 0) {
 				masked[id] = true;
 			} else {
-				diag(
-				    "ERROR: clearcpuid=: unknown feature '%.*s' (known: nx pge pat "
-				    "pdpe1gb smep smap umip pcid invpcid xsave xsaveopt xsaves "
-				    "fsgsbase pku rdtscp rdpid apic x2apic tsc_deadline invtsc "
-				    "shstk ibt cet_sss xss_cet_u xss_cet_s kshstk)",
-				    (int)len, p);
+				feat_unknown(p, len);
 				bad++;
 			}
 			if (!end)
