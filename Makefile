@@ -153,9 +153,11 @@ run:
 
 # Host programs built from kernel sources: unit tests, and the drivers
 # tests/host/test_qr.py and test_summary.py run.
-HOST_PROGS := kernel-unit qr-unit qr-render summary-tool fb-unit
+HOST_PROGS := kernel-unit qr-unit qr-render summary-tool fb-unit cpu-feat-unit
 host_src_kernel-unit := tests/host/kernel_unit.c kernel/lib/cmdline.c mm/memmap.c \
 	kernel/platform/smbios_parse.c
+# The feature table on the host's own CPUID: masking, dependencies, reasons.
+host_src_cpu-feat-unit := tests/host/cpu_feat_unit.c kernel/cpu_feat.c
 host_src_qr-unit := tests/host/qr_unit.c kernel/report/qr.c kernel/report/qr_matrix.c
 host_src_qr-render := tests/host/qr_render.c kernel/report/qr.c kernel/report/qr_matrix.c
 host_src_summary-tool := tests/host/summary_tool.c kernel/report/summary.c kernel/lib/sha256.c
@@ -166,6 +168,7 @@ host_src_fb-unit := tests/host/fb_unit.c kernel/platform/fb.c kernel/report/fb_f
 host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS))
 	$(B)/host/kernel-unit
 	$(B)/host/qr-unit
+	$(B)/host/cpu-feat-unit
 	$(B)/host/fb-unit $(B)/host
 	$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'
 
