@@ -5,11 +5,12 @@
 #   make test       host unit tests, then the suite on every platform
 #   make bench-boot launch-to-verdict times (median of 5)
 #   make check-mutants  inject bugs one at a time; the tests must catch each
+#   make test-matrix  CPU models, memory sizes, -smp, chipsets, firmware (~4 min)
 #   make usb DEV=/dev/sdX  write the ISO to a USB stick (scripts/usb-write.sh)
 
 PLATFORM ?= bochs
-PLATFORMS := bochs bochs3-tigerlake bochs3-sapphire-rapids bochs3-arrow-lake \
-	qemu-bios qemu-uefi qemu-kernel
+PLATFORMS := bochs bochs-amd-like bochs3-tigerlake bochs3-sapphire-rapids bochs3-arrow-lake \
+	qemu-bios qemu-uefi qemu-kernel qemu-kernel-qemu64 qemu-kernel-m8g-smp4
 # Laptop hazards imitated: no PIT, each timer path forced, x2APIC, UEFI
 # ResetSystem power-off (tests/harness/platforms.py).  Each a full suite.
 VARIANTS := qemu-bios-nopit qemu-bios-timer-pit qemu-bios-timer-hpet qemu-bios-timer-pmtmr \
@@ -58,7 +59,7 @@ USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
-.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb reloc
+.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb reloc test-matrix
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -180,9 +181,11 @@ run:
 
 # Host programs built from kernel sources: unit tests, and the drivers
 # tests/host/test_qr.py and test_summary.py run.
-HOST_PROGS := kernel-unit qr-unit qr-render summary-tool fb-unit
+HOST_PROGS := kernel-unit qr-unit qr-render summary-tool fb-unit cpu-feat-unit
 host_src_kernel-unit := tests/host/kernel_unit.c kernel/lib/cmdline.c mm/memmap.c \
 	kernel/platform/smbios_parse.c
+# The feature table on the host's own CPUID: masking, dependencies, reasons.
+host_src_cpu-feat-unit := tests/host/cpu_feat_unit.c kernel/cpu_feat.c
 host_src_qr-unit := tests/host/qr_unit.c kernel/report/qr.c kernel/report/qr_matrix.c
 host_src_qr-render := tests/host/qr_render.c kernel/report/qr.c kernel/report/qr_matrix.c
 host_src_summary-tool := tests/host/summary_tool.c kernel/report/summary.c kernel/lib/sha256.c
@@ -193,6 +196,7 @@ host_src_fb-unit := tests/host/fb_unit.c kernel/platform/fb.c kernel/platform/fb
 host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS))
 	$(B)/host/kernel-unit
 	$(B)/host/qr-unit
+	$(B)/host/cpu-feat-unit
 	$(B)/host/fb-unit $(B)/host
 	$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'
 
@@ -217,6 +221,14 @@ test:
 	$(PYTHON) tests/harness/uart_check.py qemu-bios qemu-uefi
 	@# UEFI variables survive into the next boot, also after a reset (OVMF, ~30 s).
 	$(PYTHON) tests/harness/efivars_check.py
+
+# The platform table's matrix configurations (tests/harness/platforms.py),
+# then a UEFI run with no serial port, read back from screen and variable.
+test-matrix:
+	scripts/deps.sh build qemu uefi bochs bochs3 qr
+	$(MAKE) all
+	$(HARNESS) run-all $$($(HARNESS) list --matrix --names)
+	$(PYTHON) tests/harness/noserial_check.py
 
 bench-boot:
 	scripts/deps.sh $(sort $(call deps_for,qemu-kernel qemu-bios qemu-uefi bochs))

@@ -4,6 +4,7 @@
  */
 #include "cet.h"
 #include "kernel/cpu.h"
+#include "kernel/cpu_feat.h"
 #include "lib.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
@@ -23,7 +24,17 @@ bool cet_shstk_available(void)
 
 const char *cet_shstk_missing_reason(void)
 {
-	return "CPUID.(7,0):ECX[7] CET_SS (shadow stack) not enumerated";
+	return cpu_feat_missing(FEAT_SHSTK);
+}
+
+const char *cet_xsaves_missing_reason(void)
+{
+	static const enum cpu_feat_id need[] = { FEAT_XSAVE, FEAT_XSAVES, FEAT_XSS_CET_U };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(need); i++)
+		if (!cpu_feat_has(need[i]))
+			return cpu_feat_missing(need[i]);
+	return "CET_U is switched with XSAVES";
 }
 
 void cet_xsaves(void *area, u64 rfbm)
@@ -41,7 +52,11 @@ void cet_xrstors(void *area, u64 rfbm)
 void cet_init(void)
 {
 	if (!cpu.shstk && !cpu.ibt) {
-		diag("cet: not enumerated (CPUID.(7,0):ECX[7]=0, EDX[20]=0); CR4.CET left clear");
+		if (cpu_feat_masked(FEAT_SHSTK) || cpu_feat_masked(FEAT_IBT))
+			diag("cet: not used (%s; IBT: %s); CR4.CET left clear",
+			     cpu_feat_missing(FEAT_SHSTK), cpu_feat_missing(FEAT_IBT));
+		else
+			diag("cet: not enumerated (CPUID.(7,0):ECX[7]=0, EDX[20]=0); CR4.CET left clear");
 		return;
 	}
 	/* CR4.CET requires CR0.WP; clearing WP later would #GP. */
@@ -66,8 +81,7 @@ void cet_init(void)
 	} else {
 		cet_path = CET_PATH_MSR;
 		diag("cet: CR4.CET set; CET_U state switched with RDMSR/WRMSR: %s",
-		     !cpu.xsaves ? "CPUID.(0xD,1):EAX[3] XSAVES not enumerated"
-				 : "CPUID.(0xD,1):ECX[11] CET_U state component not enumerated");
+		     cet_xsaves_missing_reason());
 	}
 }
 

@@ -23,6 +23,8 @@ extern enum cet_path cet_path;
 void cet_init(void);
 bool cet_shstk_available(void);
 const char *cet_shstk_missing_reason(void);
+/* Why CET_U is not switched with XSAVES/XRSTORS: the first missing bit. */
+const char *cet_xsaves_missing_reason(void);
 
 int cet_task_init(struct cet_task *c);
 void cet_task_free(struct cet_task *c);

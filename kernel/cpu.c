@@ -4,6 +4,7 @@
  */
 #include "fault.h"
 #include "kernel/cpu.h"
+#include "kernel/cpu_feat.h"
 #include "lib.h"
 #include "x86/cpu.h"
 #include "x86/msr.h"
@@ -34,8 +35,6 @@ void cpu_detect(void)
 	cpu.model = model;
 	cpu.stepping = r.eax & 0xf;
 	cpu.hypervisor = r.ecx & BIT(31);
-	cpu.xsave = r.ecx & BIT(26);
-	cpu.pge = r.edx & BIT(13);
 	if (cpu.hypervisor) {
 		struct cpuid_regs h = cpuid(0x40000000, 0);
 		vendor_string(cpu.hv_vendor, h.ebx, h.ecx, h.edx);
@@ -49,31 +48,16 @@ void cpu_detect(void)
 		cpu.leaf7_ebx = r.ebx;
 		cpu.leaf7_ecx = r.ecx;
 		cpu.leaf7_edx = r.edx;
-		cpu.smep = r.ebx & BIT(7);
-		cpu.smap = r.ebx & BIT(20);
-		cpu.umip = r.ecx & BIT(2);
-		cpu.shstk = r.ecx & BIT(7);
-		cpu.ibt = r.edx & BIT(20);
-		if (r.eax >= 1) {
+		if (r.eax >= 1)
 			cpu.leaf7_1_edx = cpuid(7, 1).edx;
-			cpu.cet_sss = cpu.leaf7_1_edx & BIT(18);
-		}
 	}
 	if (cpu.max_leaf >= 0xd) {
 		r = cpuid(0xd, 1);
 		cpu.leafd_1_eax = r.eax;
 		cpu.leafd_1_ecx = r.ecx;
-		cpu.xsaves = r.eax & BIT(3);
-		cpu.xss_cet_u = r.ecx & BIT(11);
-		cpu.xss_cet_s = r.ecx & BIT(12);
 	}
-
 	cpu.max_ext_leaf = cpuid(0x80000000, 0).eax;
-	if (cpu.max_ext_leaf >= 0x80000001) {
-		r = cpuid(0x80000001, 0);
-		cpu.nx = r.edx & BIT(20);
-		cpu.pdpe1gb = r.edx & BIT(26);
-	}
+	cpu_feat_detect();
 }
 
 void cpu_print_fingerprint(void)
@@ -86,8 +70,7 @@ void cpu_print_fingerprint(void)
 	diag("cpuid: (7,0).ebx=%08x ecx=%08x edx=%08x (7,1).edx=%08x (0xd,1).eax=%08x ecx=%08x",
 	     cpu.leaf7_ebx, cpu.leaf7_ecx, cpu.leaf7_edx, cpu.leaf7_1_edx, cpu.leafd_1_eax,
 	     cpu.leafd_1_ecx);
-	diag("cpu: nx=%d smep=%d smap=%d umip=%d pge=%d", cpu.nx, cpu.smep, cpu.smap, cpu.umip,
-	     cpu.pge);
+	cpu_feat_print();
 }
 
 void cpu_setup(void)

@@ -7,6 +7,7 @@
 #include "kernel/platform/bootinfo.h"
 #include "kernel/lib/cmdline.h"
 #include "kernel/cpu.h"
+#include "kernel/cpu_feat.h"
 #include "kernel/report/fbcon.h"
 #include "kernel/platform/efi.h"
 #include "kernel/report/efivars.h"
@@ -77,7 +78,7 @@ static void report_cmdline(void)
 		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], "
 		     "timeout=SECONDS, screen=off|SECONDS, list, efivars=on|off, "
 		     "uart=io:PORT|mmio:ADDR[,stride=N][,clock=HZ], timer=cpuid|tsc-deadline|pmtmr|hpet|pit, "
-		     "apic=x2apic)",
+		     "apic=x2apic, clearcpuid=NAME[,NAME...])",
 		     cmdline.unknown[i]);
 		boot_errors++;
 	}
@@ -85,7 +86,7 @@ static void report_cmdline(void)
 		diag("ERROR: bad command-line option '%s' (timeout=SECONDS with SECONDS >= 1; "
 		     "screen=off or screen=SECONDS, 0-%d; efivars=on|off; uart=io:PORT or "
 		     "uart=mmio:ADDR, optionally with ,stride=1|2|4 and ,clock=HZ; timer=cpuid|tsc-deadline|"
-		     "pmtmr|hpet|pit; apic=x2apic)",
+		     "pmtmr|hpet|pit; apic=x2apic; clearcpuid=NAME[,NAME...])",
 		     cmdline.invalid[i], CMDLINE_SCREEN_MAX);
 		boot_errors++;
 	}
@@ -132,19 +133,23 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	kprintf("\nKTAP version 1\n");
 	diag("cetbed %s: x86-64 CET shadow-stack testbed", CETBED_VERSION);
 	cpu_detect();
-	cpu_print_fingerprint();
 	gdt_init();
 	idt_init();
 
-	if (!bootinfo_parse(magic, info_phys))
+	if (!bootinfo_parse(magic, info_phys)) {
+		cpu_print_fingerprint();
 		boot_fail();
+	}
+	/* clearcpuid= comes first: nothing below may see a hidden feature. */
+	cmdline_parse(&cmdline, boot.cmdline);
+	boot_errors += cpu_feat_mask(cmdline.clearcpuid, cmdline.nr_clearcpuid);
+	cpu_print_fingerprint();
 	diag("boot: multiboot%u loader='%s' cmdline='%s'", boot.protocol,
 	     boot.loader[0] ? boot.loader : "?", boot.cmdline);
 	diag("boot: kernel image at physical 0x%lx (linked for 0x%lx%s)",
 	     KERNEL_PHYS + kernel_phys_offset, KERNEL_PHYS,
 	     kernel_phys_offset ? ", relocated by the loader" : "");
 	report_memmap();
-	cmdline_parse(&cmdline, boot.cmdline);
 
 	mm_init(&boot.mem);
 	fbcon_init();
@@ -160,7 +165,7 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	kernel_stack_top = kstack_alloc();
 	if (!kernel_stack_top)
 		panic("no memory for the kernel stack");
-	if (cet_shstk_available()) {
+	if (cpu.kshstk) {
 		kernel_kshstk_top = kshstk_alloc();
 		if (!kernel_kshstk_top)
 			panic("no memory for the kernel's shadow stack");

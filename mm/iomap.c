@@ -3,6 +3,7 @@
  * type chosen per mapping instead of the direct map's write-back.
  */
 #include "errno.h"
+#include "kernel/cpu.h"
 #include "lib.h"
 #include "mm/iomap.h"
 #include "mm/layout.h"
@@ -11,7 +12,6 @@
 #include "x86/cpu.h"
 #include "x86/msr.h"
 
-#define CPUID_1_EDX_PAT (1U << 16)
 
 static u64 iomap_cursor = IOMAP_REGION;
 static bool pat_has_wc;
@@ -27,7 +27,7 @@ static bool pat_setup_wc(void)
 
 	if (!done) {
 		done = true;
-		if (cpuid(1, 0).edx & CPUID_1_EDX_PAT) {
+		if (cpu.pat) {
 			u64 pat = rdmsr(MSR_IA32_PAT);
 			pat = (pat & ~(0xffUL << 8)) | ((u64)PAT_WC << 8);
 			wrmsr(MSR_IA32_PAT, pat);

@@ -6,6 +6,7 @@
 #include "fault.h"
 #include "lib.h"
 #include "kernel/cpu.h"
+#include "kernel/cpu_feat.h"
 #include "probes.h"
 #include "test.h"
 #include "user/ibt.h"
@@ -17,7 +18,7 @@ static bool need_ibt(struct test_case_run *t)
 {
 	if (cpu.ibt)
 		return true;
-	test_skip(t, "CPUID.(7,0):EDX[20] IBT not enumerated");
+	test_skip(t, "%s", cpu_feat_missing(FEAT_IBT));
 	return false;
 }
 

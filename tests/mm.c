@@ -4,6 +4,7 @@
  */
 #include "fault.h"
 #include "kernel/cpu.h"
+#include "kernel/cpu_feat.h"
 #include "kernel/uproc.h"
 #include "lib.h"
 #include "mm/frame.h"
@@ -35,7 +36,7 @@ TEST(mm_page0_unmapped, "mm")
 TEST(mm_nx_kernel_data, "mm")
 {
 	if (!cpu.nx)
-		return test_skip(t, "CPUID.80000001H:EDX[20] NX not enumerated");
+		return test_skip(t, "%s", cpu_feat_missing(FEAT_NX));
 	u8 stack_ret[16] = { 0xc3 };
 	u64 targets[] = { (u64)nx_data_ret, (u64)stack_ret,
 			  /* the direct-map alias of kernel text */
@@ -114,7 +115,7 @@ TEST(mm_smep_kernel_exec_user, "mm")
 	struct uproc p;
 
 	if (!cpu.smep)
-		return test_skip(t, "CPUID.(7,0):EBX[7] SMEP not enumerated");
+		return test_skip(t, "%s", cpu_feat_missing(FEAT_SMEP));
 	CHECK(t, read_cr4() & X86_CR4_SMEP, "CR4.SMEP is clear");
 	if (!enter_user_space(t, &p))
 		return;
@@ -130,7 +131,7 @@ TEST(mm_smap_kernel_read_user, "mm")
 	struct uproc p;
 
 	if (!cpu.smap)
-		return test_skip(t, "CPUID.(7,0):EBX[20] SMAP not enumerated");
+		return test_skip(t, "%s", cpu_feat_missing(FEAT_SMAP));
 	CHECK(t, read_cr4() & X86_CR4_SMAP, "CR4.SMAP is clear");
 	if (!enter_user_space(t, &p))
 		return;
@@ -211,7 +212,7 @@ TEST(mm_iomap_above_4g, "mm")
 	const u64 pa = 0x4000000000UL + LARGE_PAGE_SIZE - PAGE_SIZE + 0x123;
 	const u64 size = 3 * LARGE_PAGE_SIZE;
 	const u64 base = ALIGN_DOWN(pa, PAGE_SIZE), end = ALIGN_UP(pa + size, PAGE_SIZE);
-	bool pat = cpuid(1, 0).edx & (1U << 16);
+	bool pat = cpu.pat;
 	u64 cache = pat ? PTE_PWT : PTE_PCD | PTE_PWT;
 	u64 want = PTE_P | PTE_W | PTE_G | cache | mm_nx();
 	u64 mask = PTE_P | PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_G | PTE_NX;

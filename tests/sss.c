@@ -6,6 +6,7 @@
 #include "cet.h"
 #include "fault.h"
 #include "kernel/cpu.h"
+#include "kernel/cpu_feat.h"
 #include "kernel/task.h"
 #include "lib.h"
 #include "mm/kstack.h"
@@ -21,6 +22,10 @@ static bool need_kshstk(struct test_case_run *t)
 {
 	if (!test_need_shstk(t))
 		return false;
+	if (!cpu.kshstk) {
+		test_skip(t, "%s", cpu_feat_missing(FEAT_KSHSTK));
+		return false;
+	}
 	if (!kshstk_on)
 		test_error(t, "shadow stacks are enumerated but the kernel does not run on them");
 	return kshstk_on;

@@ -1,5 +1,6 @@
 /* Ring 3: programs run, return, and every fault they take comes back exactly. */
 #include "kernel/cpu.h"
+#include "kernel/cpu_feat.h"
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/mm.h"
@@ -91,7 +92,7 @@ TEST(user_read_kernel_text, "user")
 TEST(user_exec_nx_data, "user")
 {
 	if (!cpu.nx)
-		return test_skip(t, "CPUID.80000001H:EDX[20] NX not enumerated");
+		return test_skip(t, "%s", cpu_feat_missing(FEAT_NX));
 	struct user_fault_expect e = { "selftest", ST_EXEC_NX, 0, X86_EXC_PF,
 				       PF_EC_P | PF_EC_U | PF_EC_I, "u_nx_data", "u_nx_data", 0 };
 	expect_user_fault(t, &e);
@@ -145,7 +146,7 @@ TEST(user_hlt_is_privileged, "user")
 TEST(user_umip_sgdt, "user")
 {
 	if (!cpu.umip)
-		return test_skip(t, "CPUID.(7,0):ECX[2] UMIP not enumerated");
+		return test_skip(t, "%s", cpu_feat_missing(FEAT_UMIP));
 	struct user_fault_expect e = { "selftest", ST_SGDT, 0, X86_EXC_GP, 0, "u_sgdt_rip", NULL,
 				       0 };
 	expect_user_fault(t, &e);

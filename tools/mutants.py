@@ -183,7 +183,7 @@ MUTANTS = {
     "notrack-always-on": ("cet/shstk.c", "		u_cet |= CET_ENDBR_EN;\n		p->shstk_features |= SHSTK_FEAT_IBT;",
                           "		u_cet |= CET_ENDBR_EN | CET_NO_TRACK_EN;\n		p->shstk_features |= SHSTK_FEAT_IBT;",
                           ["ibt_user_notrack_needs_no_track_en"], "bochs"),
-    "kshstk-never-on": ("kernel/main.c", "	if (cet_shstk_available()) {\n		kernel_kshstk_top = kshstk_alloc();",
+    "kshstk-never-on": ("kernel/main.c", "	if (cpu.kshstk) {\n		kernel_kshstk_top = kshstk_alloc();",
                         "	if (0) {\n		kernel_kshstk_top = kshstk_alloc();",
                         ["sss_kernel_runs_on_shadow_stack", "sss_near_ret_smash_cp1"], "bochs"),
     "ist-ssp-table-unset": ("kernel/gdt.c", "	wrmsr(MSR_IA32_INTERRUPT_SSP_TABLE_ADDR, (u64)ist_ssp_table);", "",
@@ -265,6 +265,32 @@ MUTANTS = {
     # The runtime address space follows the EFI Memory Attributes Table.
     "efi-mat-ignored": ("kernel/platform/efi.c", "	int mat = efi_mat_apply(efi.pml4, &applied, &ignored);",
                         "	int mat = 0; applied = ignored = 0;", ["uefi_runtime_pages_follow_mat"], "qemu-uefi"),
+    # Feature gating: STAC/CLAC are #UD without SMAP (QEMU's qemu64 model).
+    "smap-stac-ungated": ("mm/usercopy.c", "	if (cpu.smap)\n		stac();", "	stac();",
+                          ["sig_handler_runs_and_returns", "task_fork_and_wait",
+                           "sys_bad_pointers_efault", "task_no_leaks"], "qemu-kernel-qemu64"),
+    # Masking: a gate that reads CPUID itself ignores clearcpuid=.
+    "smap-cr4-ignores-mask": ("kernel/cpu.c", "	if (cpu.smap)\n		cr4 |= X86_CR4_SMAP;",
+                              "	if (cpuid(7, 0).ebx & BIT(20))\n		cr4 |= X86_CR4_SMAP;",
+                              ["cpu_control_bits_follow_features", "sig_handler_runs_and_returns"],
+                              "qemu-kernel-masked"),
+    "smep-cr4-ignores-mask": ("kernel/cpu.c", "	if (cpu.smep)\n		cr4 |= X86_CR4_SMEP;",
+                              "	if (cpuid(7, 0).ebx & BIT(7))\n		cr4 |= X86_CR4_SMEP;",
+                              ["cpu_control_bits_follow_features"], "qemu-kernel-masked"),
+    "umip-cr4-ignores-mask": ("kernel/cpu.c", "	if (cpu.umip)\n		cr4 |= X86_CR4_UMIP;",
+                              "	if (cpuid(7, 0).ecx & BIT(2))\n		cr4 |= X86_CR4_UMIP;",
+                              ["cpu_control_bits_follow_features"], "qemu-kernel-masked"),
+    "ibt-user-ignores-mask": ("cet/shstk.c", "	if ((wanted & SHSTK_FEAT_IBT) && cpu.ibt) {",
+                              "	if ((wanted & SHSTK_FEAT_IBT) && (cpuid(7, 0).edx & BIT(20))) {",
+                              ["ibt_elf_note_features"], "bochs-amd-like"),
+    "ibt-kernel-ignores-mask": ("cet/cet.c", "	if (cpu.ibt) {\n		/* Every indirect",
+                                "	if (cpuid(7, 0).edx & BIT(20)) {\n		/* Every indirect",
+                                ["cpu_control_bits_follow_features"], "bochs-amd-like"),
+    "kshstk-ignores-mask": ("kernel/main.c", "	if (cpu.kshstk) {", "	if (cpu.shstk) {",
+                            ["cpu_control_bits_follow_features"], "bochs-no-kshstk"),
+    "xsaves-ignores-mask": ("cet/cet.c", "if (cpu.xsaves && cpu.xss_cet_u && cpu.xsave) {",
+                            "if (cpuid(0xd, 1).ecx & BIT(11)) {",
+                            ["cpu_control_bits_follow_features"], "bochs3-tigerlake-msr"),
 }
 
 

@@ -10,7 +10,13 @@ struct cpu_features {
 	u32 max_leaf, max_ext_leaf;
 	bool hypervisor;
 	char hv_vendor[13];
-	bool nx, smep, smap, umip, pge, pdpe1gb, xsave;
+	/*
+	 * The kernel's view, filled from kernel/cpu_feat.c's table: false where
+	 * CPUID lacks the bit or clearcpuid= hid it.
+	 */
+	bool nx, smep, smap, umip, pge, pat, pdpe1gb, xsave, xsaveopt, pcid, invpcid, fsgsbase;
+	bool pku, rdtscp, rdpid, apic, x2apic, tsc_deadline, invtsc;
+	bool kshstk; /* the kernel's own supervisor shadow stacks */
 	/* CET enumeration */
 	bool shstk;    /* CPUID.(7,0):ECX[7] */
 	bool ibt;      /* CPUID.(7,0):EDX[20] */

@@ -186,6 +186,13 @@ static void parse_word(struct cmdline *c, char *w)
 			c->uarts[c->nr_uarts++] = u;
 		else
 			c->nr_dropped++;
+	} else if (!strncmp(w, "clearcpuid=", 11)) {
+		if (!w[11])
+			add_word(c->invalid, &c->nr_invalid, c, w);
+		else if (c->nr_clearcpuid < CMDLINE_MAX_CLEARCPUID)
+			c->clearcpuid[c->nr_clearcpuid++] = w + 11;
+		else
+			c->nr_dropped++;
 	} else {
 		add_word(c->unknown, &c->nr_unknown, c, w);
 	}

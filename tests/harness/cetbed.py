@@ -120,12 +120,22 @@ def _emulator_tail(out, path, n=15):
 
 def cmd_run(args):
     plat = platforms.get(args.platform)
+    # A variant's own options (clearcpuid=..., timer=...) come first:
+    # Platform.prepare() puts them before --cmdline.
     ctx = platforms.Context(ROOT, args.build, args.kernel, args.iso,
                             args.cmdline, args.bochs3_root,
                             getattr(args, "device", None),
                             getattr(args, "baud", None) or 115200)
     path = expect_path(plat.expect_name, args.expect)
     expectations = expect.load_expectations(path)
+    if not args.expect:
+        for extra in plat.expect_extra:
+            more = expect.load_expectations(expect_path(extra))
+            twice = sorted(set(more) & set(expectations))
+            if twice:
+                raise expect.ExpectError("%s: %s already listed in %s" % (
+                    expect_path(extra), ", ".join(twice), path))
+            expectations.update(more)
     launch = plat.prepare(ctx)
     timeout = args.timeout or plat.timeout
     return execute(getattr(args, "name", None) or plat.name, launch, timeout,
@@ -250,6 +260,11 @@ def cmd_bench(args):
 
 def cmd_list(args):
     for p in platforms.PLATFORMS.values():
+        if getattr(args, "matrix", False) and not p.matrix:
+            continue
+        if getattr(args, "names", False):
+            print(p.name)
+            continue
         print("%-24s %-6s boots %-6s timeout %3d s" % (p.name, p.family,
                                                        p.boot, p.timeout))
     return 0
@@ -331,6 +346,10 @@ def parser():
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("list", help="the platforms and their timeouts")
+    p.add_argument("--matrix", action="store_true",
+                   help="only make test-matrix's configurations")
+    p.add_argument("--names", action="store_true",
+                   help="names only, one a line")
     p.set_defaults(func=cmd_list)
     return ap
 

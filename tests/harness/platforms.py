@@ -52,23 +52,28 @@ class Platform:
     boot: str                   # kernel, iso, or none (booted by hand)
     timeout: float
     cpu: str = None             # Bochs CPU model
-    # Variants of a base platform: the same emulator and expectation file,
-    # with a kernel command line and/or QEMU machine options of their own.
+    # Variants of a base platform (make test-matrix, the laptop hazards,
+    # the AMD-like run) change these; the defaults are what the original
+    # platforms always used.
     base: str = None            # the platform whose expectations apply
-    cmdline: str = None         # kernel options, before any --cmdline
+    qemu_cpu: str = "max"       # QEMU -cpu
+    memory: str = "128M"        # QEMU -m
+    smp: int = None             # QEMU -smp, None for QEMU's default (1)
     machine: str = None         # QEMU -machine value instead of the default
+    firmware: str = None        # "ovmf" for a UEFI boot of the ISO
+    cmdline: str = None         # kernel options, before any --cmdline
+    expect: str = None          # its expectation file's name, if shared
+    # Expectation files added to it: what this CPU model lacks, e.g.
+    # "features/no-smap" (tests/expect/features/no-smap.expect).
+    expect_extra: tuple = ()
+    matrix: bool = False        # one of make test-matrix's configurations
     debug_exit: bool = True     # QEMU isa-debug-exit (exit status = verdict)
     require: tuple = ()         # regexes the serial log must contain
     image: str = None           # another build under build/: DIR/kernel.elf, DIR/cetbed.iso
 
     @property
     def expect_name(self):
-        return self.base or self.name
-
-    @property
-    def firmware(self):
-        """qemu-kernel, qemu-bios or qemu-uefi: how a QEMU platform boots."""
-        return self.base or self.name
+        return self.expect or self.base or self.name
 
     def results(self, ctx):
         return os.path.join(ctx.build, "results")
@@ -88,7 +93,7 @@ class Platform:
             return
         if self.family == "qemu":
             _need_tool(QEMU, APT_QEMU)
-            if self.firmware == "qemu-uefi":
+            if self.firmware == "ovmf":
                 for f in (OVMF_CODE, OVMF_VARS):
                     _need_file(f, APT_OVMF)
         elif self.family == "bochs":
@@ -137,19 +142,22 @@ class Platform:
 
     def _qemu(self, ctx, iso):
         argv = [QEMU, "-accel", "tcg", "-nodefaults", "-display", "none",
-                "-no-reboot", "-cpu", "max", "-m", "128M",
+                "-no-reboot", "-cpu", self.qemu_cpu, "-m", self.memory,
                 "-serial", "stdio", "-monitor", "none"]
         if self.debug_exit:
             argv += ["-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
-        if self.machine and self.firmware != "qemu-uefi":
+        if self.smp:
+            argv += ["-smp", str(self.smp)]
+        if self.firmware == "ovmf":
+            argv += ["-machine", self.machine or "q35"]
+        elif self.machine:
             argv += ["-machine", self.machine]
-        if self.firmware == "qemu-kernel":
+        if self.boot == "kernel":
             argv += ["-kernel", ctx.kernel, "-append", ctx.cmdline or ""]
-        elif self.firmware == "qemu-bios":
+        elif self.firmware != "ovmf":
             argv += ["-boot", "d", "-cdrom", iso]
         else:
-            argv += ["-machine", self.machine or "q35",
-                     "-drive", "if=pflash,format=raw,unit=0,readonly=on,"
+            argv += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,"
                      "file=" + OVMF_CODE,
                      "-drive", "if=pflash,format=raw,unit=1,file="
                      + private_vars(ctx, self.name),
@@ -209,7 +217,8 @@ def bochsrc(cpu, iso, vga, serial):
 
 def private_vars(ctx, name="qemu-uefi"):
     """OVMF writes its variable store; it gets a copy that only this
-    harness uses, kept between runs because a fresh store boots slower."""
+    harness uses (one per platform, so variants may run side by side),
+    kept between runs because a fresh store boots slower."""
     path = os.path.join(ctx.build, "results", "%s-vars.fd" % name)
     if not os.path.isfile(path) or \
             os.path.getsize(path) != os.path.getsize(OVMF_VARS):
@@ -292,18 +301,78 @@ class Context:
 
 QEMU_TIMEOUT = 60
 BOCHS_TIMEOUT = 300
+NO_SMEP, NO_SMAP, NO_UMIP = ("features/no-smep", "features/no-smap",
+                             "features/no-umip")
+
+
+def _cpu_variant(model, lacks):
+    """qemu-kernel on another QEMU CPU model; lacks lists what the model
+    does not enumerate (QEMU's query-cpu-model-expansion under TCG)."""
+    return Platform("qemu-kernel-" + model.lower(), "qemu", "kernel",
+                    QEMU_TIMEOUT, qemu_cpu=model, expect="qemu-kernel",
+                    expect_extra=lacks, matrix=True)
+
+
+# make test-matrix: CPU models from qemu64 to max, Intel and AMD; memory
+# from 32 MiB to 8 GiB (4 GiB and more put RAM above the 3-4 GiB hole);
+# -smp 2 and 4; i440fx and q35 under SeaBIOS and OVMF; Bochs without CET.
+MATRIX = (
+    _cpu_variant("qemu64", (NO_SMEP, NO_SMAP, NO_UMIP)),
+    _cpu_variant("Nehalem", (NO_SMEP, NO_SMAP, NO_UMIP)),
+    _cpu_variant("SandyBridge", (NO_SMEP, NO_SMAP, NO_UMIP)),
+    _cpu_variant("Haswell", (NO_SMAP, NO_UMIP)),
+    _cpu_variant("Skylake-Client", (NO_UMIP,)),
+    _cpu_variant("Icelake-Server", ()),
+    _cpu_variant("EPYC", (NO_UMIP,)),
+    _cpu_variant("EPYC-Rome", ()),
+    _cpu_variant("EPYC-Milan", ()),
+    Platform("qemu-kernel-m32", "qemu", "kernel", QEMU_TIMEOUT, memory="32M",
+             expect="qemu-kernel", matrix=True),
+    Platform("qemu-kernel-m8g-smp4", "qemu", "kernel", QEMU_TIMEOUT,
+             memory="8G", smp=4, expect="qemu-kernel", matrix=True),
+    Platform("qemu-bios-m4g", "qemu", "iso", QEMU_TIMEOUT, memory="4G",
+             expect="qemu-bios", matrix=True),
+    Platform("qemu-bios-q35-smp2", "qemu", "iso", QEMU_TIMEOUT,
+             machine="q35", smp=2, expect="qemu-bios", matrix=True),
+    Platform("qemu-uefi-m8g-smp4", "qemu", "iso", QEMU_TIMEOUT, memory="8G",
+             smp=4, firmware="ovmf", expect="qemu-uefi", matrix=True),
+    # OVMF itself does not start with 64 MiB or less: 128 MiB is its floor.
+    Platform("qemu-uefi-i440fx", "qemu", "iso", QEMU_TIMEOUT, machine="pc",
+             firmware="ovmf", expect="qemu-uefi", matrix=True),
+    Platform("qemu-bios-m32", "qemu", "iso", QEMU_TIMEOUT, memory="32M",
+             expect="qemu-bios", matrix=True),
+    Platform("bochs-ryzen", "bochs", "iso", BOCHS_TIMEOUT, "ryzen",
+             matrix=True),
+    # Driven by tests/harness/noserial_check.py (with -serial none first),
+    # not by run-all: its own variable store, qemu-uefi's expectations.
+    Platform("qemu-uefi-noserial", "qemu", "iso", QEMU_TIMEOUT,
+             firmware="ovmf", expect="qemu-uefi"),
+    # Masking: the kernel behaves as on a CPU without what it hides.
+    Platform("qemu-kernel-masked", "qemu", "kernel", QEMU_TIMEOUT,
+             cmdline="clearcpuid=nx,smep,smap,umip,pge,pat,xsave",
+             expect="qemu-kernel",
+             expect_extra=("features/masked-nx-smep-smap-umip",),
+             matrix=True),
+    Platform("bochs-no-kshstk", "bochs", "iso", BOCHS_TIMEOUT, "tigerlake",
+             cmdline="clearcpuid=kshstk", matrix=True),
+    Platform("bochs3-tigerlake-msr", "bochs3", "iso", BOCHS_TIMEOUT,
+             "tigerlake", cmdline="clearcpuid=xss_cet_u", matrix=True),
+)
 # A person writes the stick, plugs it in and boots the laptop meanwhile.
 SERIAL_TIMEOUT = 900
 
 PLATFORMS = {p.name: p for p in (
     Platform("bochs", "bochs", "iso", BOCHS_TIMEOUT, "tigerlake"),
+    # AMD Zen 3 and later: shadow stacks without IBT, imitated by masking.
+    Platform("bochs-amd-like", "bochs", "iso", BOCHS_TIMEOUT, "tigerlake",
+             cmdline="clearcpuid=ibt"),
     Platform("bochs3-tigerlake", "bochs3", "iso", BOCHS_TIMEOUT, "tigerlake"),
     Platform("bochs3-sapphire-rapids", "bochs3", "iso", BOCHS_TIMEOUT,
              "sapphire_rapids"),
     Platform("bochs3-arrow-lake", "bochs3", "iso", BOCHS_TIMEOUT,
              "arrow_lake"),
     Platform("qemu-bios", "qemu", "iso", QEMU_TIMEOUT),
-    Platform("qemu-uefi", "qemu", "iso", QEMU_TIMEOUT),
+    Platform("qemu-uefi", "qemu", "iso", QEMU_TIMEOUT, firmware="ovmf"),
     Platform("qemu-kernel", "qemu", "kernel", QEMU_TIMEOUT),
     Platform("serial", "device", "none", SERIAL_TIMEOUT),
     # Laptop hazards, imitated (issue 16): a PIT that does not count, each
@@ -329,9 +398,10 @@ PLATFORMS = {p.name: p for p in (
                       r"\(linked for 0x200000, relocated by the loader\)",)),
     # No isa-debug-exit: UEFI ResetSystem must power the machine off.
     Platform("qemu-uefi-nopit-reset", "qemu", "iso", QEMU_TIMEOUT,
-             base="qemu-uefi", machine="q35,pit=off", debug_exit=False,
+             base="qemu-uefi", firmware="ovmf", machine="q35,pit=off",
+             debug_exit=False,
              require=(r"# poweroff: UEFI ResetSystem\(EfiResetShutdown\)",)),
-)}
+) + MATRIX}
 
 
 def get(name):

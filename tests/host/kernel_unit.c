@@ -1,6 +1,6 @@
 /*
  * Host unit tests for kernel code that touches no hardware: command-line
- * parsing (tests=, timeout=, list, screen=, efivars=, uart=) and globbing,
+ * parsing (tests=, timeout=, list, screen=, efivars=, uart=, clearcpuid=) and globbing,
  * memory-map sanitizing, page-table entry helpers.
  * Built with the host compiler against the kernel's own sources.
  */
@@ -123,6 +123,22 @@ static void test_cmdline(void)
 		snprintf(line + 6 + 2 * i, sizeof(line) - 6 - 2 * i, "x,");
 	cmdline_parse(&c, line);
 	EXPECT(c.nr_patterns == CMDLINE_MAX_PATTERNS && c.nr_dropped == 40 - CMDLINE_MAX_PATTERNS);
+}
+
+/* clearcpuid= lists are kept whole; the kernel checks the names against its table. */
+static void test_cmdline_clearcpuid(void)
+{
+	struct cmdline c;
+
+	cmdline_parse(&c, "clearcpuid=ibt,xss_cet_u tests=shstk_* clearcpuid=smap");
+	EXPECT(c.nr_clearcpuid == 2 && str_eq(c.clearcpuid[0], "ibt,xss_cet_u") &&
+	       str_eq(c.clearcpuid[1], "smap") && c.nr_patterns == 1 && !c.nr_invalid);
+	cmdline_parse(&c, "clearcpuid=");
+	EXPECT(c.nr_clearcpuid == 0 && c.nr_invalid == 1 && str_eq(c.invalid[0], "clearcpuid="));
+	cmdline_parse(&c, "clearcpuid");
+	EXPECT(c.nr_clearcpuid == 0 && c.nr_unknown == 1);
+	cmdline_parse(&c, "clearcpuid=a clearcpuid=b clearcpuid=c clearcpuid=d clearcpuid=e");
+	EXPECT(c.nr_clearcpuid == CMDLINE_MAX_CLEARCPUID && c.nr_dropped == 1);
 }
 
 static void test_cmdline_efivars_uart(void)
@@ -443,6 +459,7 @@ int main(void)
 {
 	test_glob();
 	test_cmdline();
+	test_cmdline_clearcpuid();
 	test_cmdline_efivars_uart();
 	test_memmap();
 	test_paging();

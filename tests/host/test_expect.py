@@ -42,10 +42,11 @@ class Files(unittest.TestCase):
         self.assertRejected(SMEP_SKIP + SMEP_SKIP, "listed twice")
 
     def test_shipped_files_parse(self):
-        for plat in platforms.PLATFORMS.values():
-            path = os.path.join(support.ROOT, "tests", "expect",
-                                plat.expect_name + ".expect")
-            expect.load_expectations(path)
+        for name, p in platforms.PLATFORMS.items():
+            for f in (p.expect_name,) + tuple(p.expect_extra):
+                path = os.path.join(support.ROOT, "tests", "expect",
+                                    f + ".expect")
+                expect.load_expectations(path)
 
     def test_filter_detection(self):
         self.assertFalse(expect.is_filtered(None))
@@ -84,6 +85,12 @@ class ThroughTheCli(unittest.TestCase):
         self.assertEqual(status, 1)
         self.assertIn("mismatch: 4 mm_smep: unexpected SKIP", out)
         self.assertIn("qemu-kernel: MISMATCH", out)
+
+    def test_masked_skip_needs_the_mask(self):
+        masked = "SKIP mm_smep CPUID.(7,0):EBX[7] SMEP masked by clearcpuid=smep\n"
+        status, out, _ = self.judge("good.log", masked)
+        self.assertEqual(status, 1)
+        self.assertIn("mismatch: 4 mm_smep: skipped for another reason", out)
 
     def test_wrong_expectation_stale_skip(self):
         status, out, _ = self.judge(

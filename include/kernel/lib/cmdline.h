@@ -1,8 +1,8 @@
 /*
  * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS",
  * "screen=off|SECONDS", "list", "efivars=on|off",
- * "uart=io:PORT|mmio:ADDR[,stride=N][,clock=HZ]", "timer=SOURCE" and
- * "apic=x2apic".  Pure code, host-tested.  Nothing
+ * "uart=io:PORT|mmio:ADDR[,stride=N][,clock=HZ]", "timer=SOURCE",
+ * "apic=x2apic" and "clearcpuid=NAME[,NAME...]".  Pure code, host-tested.  Nothing
  * unknown is ignored: it is collected and reported.
  */
 #ifndef CETBED_KERNEL_CMDLINE_H
@@ -16,6 +16,7 @@
 /* screen=SECONDS: up to an hour of verdict screen before power-off. */
 #define CMDLINE_SCREEN_MAX 3600
 #define CMDLINE_MAX_UARTS 4
+#define CMDLINE_MAX_CLEARCPUID 4
 
 /* A UART named on the command line: a 16550 at an I/O port or at MMIO. */
 struct cmdline_uart {
@@ -49,6 +50,9 @@ struct cmdline {
 	bool apic_x2apic; /* apic=x2apic: switch the local APIC to x2APIC mode */
 	struct cmdline_uart uarts[CMDLINE_MAX_UARTS];
 	unsigned nr_uarts;
+	/* clearcpuid=NAME[,NAME...] values, checked against the feature table later. */
+	const char *clearcpuid[CMDLINE_MAX_CLEARCPUID];
+	unsigned nr_clearcpuid;
 	const char *unknown[CMDLINE_MAX_UNKNOWN];
 	unsigned nr_unknown;
 	/* Known options with a value they do not take, e.g. "screen=soon". */
