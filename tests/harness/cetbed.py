@@ -21,6 +21,7 @@ import platforms        # noqa: E402
 import report           # noqa: E402
 import runner           # noqa: E402
 import summary          # noqa: E402
+import testlist         # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -40,16 +41,29 @@ def expect_path(platform, override=None):
                                     platform + ".expect")
 
 
+def planned_names(kernel, cmdline):
+    """The names of the tests a run of this kernel with this command line
+    plans, read from the image; None when the image cannot say."""
+    try:
+        return [t.name for t in testlist.selected(
+            testlist.read(kernel or os.path.join(ROOT, "build", "kernel.elf")),
+            cmdline)]
+    except testlist.TestListError:
+        return None
+
+
 def evaluate(platform, result, expectations, path, cmdline=None, crash=None,
              problems=(), out=None, xml_path=None, log_path=None,
-             seconds=0.0):
+             seconds=0.0, kernel=None):
     """Compare, write JUnit, print the summary; return the exit status.
     Every way into the harness ends here, so they all judge alike."""
     out = out or sys.stdout
     cmp = expect.compare(result, expectations, cmdline, crash)
     cmp.problems.extend(problems)
     if xml_path:
-        tree = junit.build(platform, result, cmp, seconds, cmdline, log_path)
+        names = planned_names(kernel, cmdline) if cmp.crash else None
+        tree = junit.build(platform, result, cmp, seconds, cmdline, log_path,
+                           names)
         junit.write(xml_path, tree)
     for line in report.summary(platform, result, cmp, shown(path)):
         out.write(line + "\n")
@@ -83,7 +97,7 @@ def execute(platform, launch, timeout, results_dir, expectations, path,
     status = evaluate(platform, outcome.result, expectations, path,
                       launch.cmdline, outcome.crash, outcome.problems, out,
                       os.path.join(results_dir, platform + ".xml"), log_path,
-                      outcome.seconds)
+                      outcome.seconds, kernel)
     return EXIT_INTERRUPTED if outcome.interrupted else status
 
 
@@ -113,7 +127,7 @@ def cmd_run(args):
     timeout = args.timeout or plat.timeout
     return execute(getattr(args, "name", None) or plat.name, launch, timeout,
                    os.path.join(ctx.build, "results"), expectations, path,
-                   verbose=args.verbose)
+                   verbose=args.verbose, kernel=ctx.kernel)
 
 
 def cmd_run_all(args):
@@ -159,7 +173,7 @@ def cmd_parse(args):
             live(ev)
     result = p.finish()
     return evaluate(name, result, expectations, path, args.cmdline,
-                    xml_path=args.xml, log_path=args.log)
+                    xml_path=args.xml, log_path=args.log, kernel=args.kernel)
 
 
 def _efivar_text(path):
@@ -287,6 +301,8 @@ def parser():
     p.add_argument("--expect", help="expectation file to use instead")
     p.add_argument("--cmdline", help="the command line the log was run with")
     p.add_argument("--xml", help="also write JUnit XML here")
+    p.add_argument("--kernel", help="kernel ELF the log came from, to name "
+                   "the tests a crash left unreported (build/kernel.elf)")
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("decode-summary", help="decode the summary line of "

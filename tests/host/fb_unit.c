@@ -314,6 +314,22 @@ static void test_verdict_screen(const char *dir)
 		write_ppm(dir, "verdict.ppm", &fb);
 	free(fb.base);
 
+	/* PASS is green only where CET was enumerated, enforced and a CET test passed. */
+	struct verdict_info pass = { .verdict = VERDICT_SUCCESS, .version = "1a2b3c4",
+				     .planned = 10, .passed = 8, .skipped = 2, .cet_skipped = 2 };
+	fb = make_fb(1280, 800, 4, 1280 * 4, true);
+	fbcon_verdict_draw(&fb, fb_text_scale(fb.width, fb.height), &pass, &qr);
+	EXPECT(rgb_at(&fb, 0, 0) == 0xe0c020);
+	if (dir)
+		write_ppm(dir, "verdict-no-cet.ppm", &fb);
+	pass.shstk_enumerated = pass.ibt_enumerated = pass.cet_enforced = true;
+	fbcon_verdict_draw(&fb, fb_text_scale(fb.width, fb.height), &pass, &qr);
+	EXPECT(rgb_at(&fb, 0, 0) == 0xe0c020);
+	pass.cet_passed = 5;
+	fbcon_verdict_draw(&fb, fb_text_scale(fb.width, fb.height), &pass, &qr);
+	EXPECT(rgb_at(&fb, 0, 0) == 0x30b040);
+	free(fb.base);
+
 	/* More failures than fit, on a small and on a 4K panel, 24 bpp. */
 	v.verdict = VERDICT_ERROR;
 	v.nr_failed = 40;
