@@ -72,7 +72,7 @@ def evaluate(platform, result, expectations, path, cmdline=None, crash=None,
 
 
 def execute(platform, launch, timeout, results_dir, expectations, path,
-            out=None, verbose=False):
+            out=None, verbose=False, kernel=None):
     """Run one prepared launch to the end and judge it."""
     out = out or sys.stdout
     os.makedirs(results_dir, exist_ok=True)
