@@ -189,6 +189,9 @@ test:
 	$(PYTHON) tests/harness/uart_check.py qemu-bios qemu-uefi
 	@# UEFI variables survive into the next boot, also after a reset (OVMF, ~30 s).
 	$(PYTHON) tests/harness/efivars_check.py
+	@# Linux's kunit_parser and prove read a boot-level error and a crash as
+	@# failures (two qemu-kernel boots; the first run unpacks the KUnit tool, ~20 s).
+	$(PYTHON) tests/harness/parsers_check.py
 
 bench-boot:
 	scripts/deps.sh $(sort $(call deps_for,qemu-kernel qemu-bios qemu-uefi bochs))

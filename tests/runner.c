@@ -175,7 +175,8 @@ void tests_run(const struct cmdline *cl)
 
 	/* Boot-level errors get one result of their own, after the tests. */
 	unsigned errors = boot_error_count();
-	kprintf("1..%u\n", planned + (errors ? 1 : 0));
+	bool boot_result = errors != 0;
+	kprintf("1..%u\n", planned + boot_result);
 	unsigned n = 0;
 	for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++) {
 		if (!cmdline_selects(cl, tc->name, tc->optin) || cl->list)
@@ -199,7 +200,7 @@ void tests_run(const struct cmdline *cl)
 			vi->nr_failed++;
 		}
 	}
-	if (errors) {
+	if (boot_result) {
 		kprintf("not ok %u boot # ERROR %s%s\n", ++n, boot_error_first(),
 			errors > 1 ? " (and more)" : "");
 		vi->errors++;

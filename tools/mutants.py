@@ -7,7 +7,10 @@ usage: tools/mutants.py [--bochs3-root DIR] [NAME...]   (default: every mutant)
 
 Mutants of CET code run on Bochs (the harness's `bochs` platform, or
 bochs3-tigerlake for the XSAVES path), those of UEFI runtime calls on
-qemu-uefi, the rest on QEMU -kernel, which is faster.  Exit status 0 when every mutant is caught.
+qemu-uefi, the rest on QEMU -kernel, which is faster.  A mutant whose
+platform is "check:COMMAND" breaks a rule a host-side check owns (the verdict
+screen's layout, what other parsers read): COMMAND runs in the mutated tree
+after the build and must exit with status 1.  Exit status 0 when every mutant is caught.
 """
 import os
 import re
@@ -245,7 +248,28 @@ MUTANTS = {
                          "	mov r9, [r10 + 16]\n	mov r8, [r10 + 24]", ["uefi_call_convention_cet_off"]),
     "efi-stack-misaligned": ("kernel/platform/efi_call.asm", "	sub rsp, 48", "	sub rsp, 40",
                              ["uefi_call_convention_cet_off"]),
+    # Boot-level errors must reach TAP/KTAP consumers that skip "#" lines.
+    "boot-error-only-a-comment": ("tests/runner.c", "bool boot_result = errors != 0;",
+                                  "bool boot_result = false;", [],
+                                  "check:python3 tests/harness/parsers_check.py"),
+    # A PASS that tested no CET must not be a green banner.
+    "verdict-green-without-cet": ("kernel/report/fbcon_verdict.c",
+                                  "i == VERDICT_SUCCESS && !verdict_cet_tested(v) ? VERDICT_SKIP : i",
+                                  "i", [], "check:make -s build/host/fb-unit && build/host/fb-unit"),
 }
+
+
+def check(name, work, command):
+    """A host-side check run in the mutated tree: caught when it fails (1)."""
+    b = subprocess.run(["make", "-s", "all"], cwd=work, capture_output=True, text=True)
+    if b.returncode:
+        return f"{name}: the mutant does not build:\n{b.stderr[-2000:]}"
+    c = subprocess.run(["bash", "-c", command], cwd=work, capture_output=True, text=True,
+                       errors="replace")
+    if c.returncode != 1:
+        return f"{name}: not caught: '{command}' exited {c.returncode}\n{c.stdout[-1500:]}"
+    print(f"caught   {name}: '{command}' failed")
+    return None
 
 
 def boot(name, work, platform, bochs3_root):
@@ -282,6 +306,11 @@ def run(name, work, bochs3_root):
     if text.count(old) != 1:
         return f"{name}: mutation site not found exactly once in {path}"
     open(src, "w").write(text.replace(old, new))
+    if platform.startswith("check:"):
+        try:
+            return check(name, work, platform[len("check:"):])
+        finally:
+            open(src, "w").write(text)
     try:
         b = subprocess.run(["make", "-s", "build/kernel.elf"], cwd=work, capture_output=True,
                            text=True)
