@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench            # noqa: E402
 import expect           # noqa: E402
+import htmlreport       # noqa: E402
 import junit            # noqa: E402
 import ktap             # noqa: E402
 import platforms        # noqa: E402
@@ -244,6 +245,29 @@ def cmd_bench(args):
                       args.kernel, args.iso)
 
 
+def cmd_report(args):
+    """The conformance report from the logs already in the results
+    directory; touches no emulator."""
+    results = args.results or os.path.join(ROOT, "build", "results")
+    if not os.path.isdir(results):
+        print("cetbed: no results directory %s: run 'make test' first"
+              % shown(results), file=sys.stderr)
+        return EXIT_HARNESS
+    index, columns, groups = htmlreport.write(
+        results, os.path.join(ROOT, "tests", "expect"),
+        kernel=args.kernel or os.path.join(ROOT, "build", "kernel.elf"))
+    if not columns:
+        print("cetbed: no log in %s has an expectation file: run 'make "
+              "test' first" % shown(results), file=sys.stderr)
+        return EXIT_HARNESS
+    print("report: %s (%d tests in %d areas, %d platforms: %s)" % (
+        shown(index), sum(len(n) for _, n in groups), len(groups),
+        len(columns), ", ".join(c.name for c in columns)))
+    print("        %s" % shown(os.path.join(os.path.dirname(index),
+                                            "summary.md")))
+    return EXIT_MATCH
+
+
 def cmd_list(args):
     for p in platforms.PLATFORMS.values():
         print("%-24s %-6s boots %-6s timeout %3d s" % (p.name, p.family,
@@ -327,6 +351,14 @@ def parser():
                    metavar="PLATFORM")
     images(p)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("report", help="write the conformance report "
+                       "(results/index.html, summary.md) from existing logs")
+    p.add_argument("--results", help="directory holding PLATFORM.log "
+                   "(build/results)")
+    p.add_argument("--kernel", help="kernel ELF that names areas and "
+                   "unreported tests (build/kernel.elf)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("list", help="the platforms and their timeouts")
     p.set_defaults(func=cmd_list)
