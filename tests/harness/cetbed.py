@@ -126,7 +126,12 @@ def cmd_run(args):
     expectations = expect.load_expectations(path)
     launch = plat.prepare(ctx)
     timeout = args.timeout or plat.timeout
-    return execute(getattr(args, "name", None) or plat.name, launch, timeout,
+    # A run with its own command line keeps its own files: the full run's
+    # log and JUnit file (and the report built from them) stay.
+    name = getattr(args, "name", None) or (
+        plat.name + "-cmdline" if args.cmdline is not None and
+        plat.family != "device" else plat.name)
+    return execute(name, launch, timeout,
                    os.path.join(ctx.build, "results"), expectations, path,
                    verbose=args.verbose, kernel=ctx.kernel)
 
@@ -268,11 +273,55 @@ def cmd_report(args):
     return EXIT_MATCH
 
 
+def cmd_list_tests(args):
+    """Every test in the image, with its area, in run order; no boot."""
+    kernel = args.kernel or os.path.join(ROOT, "build", "kernel.elf")
+    try:
+        tests = testlist.read(kernel)
+    except testlist.TestListError as e:
+        print("cetbed: %s (build it with 'make')" % e, file=sys.stderr)
+        return EXIT_HARNESS
+    chosen = testlist.selected(tests, args.cmdline) \
+        if args.cmdline is not None else tests
+    for t in chosen:
+        if args.names:
+            print(t.name)
+        else:
+            print("%-6s %s%s" % (t.area, t.name,
+                                 "  (opt-in: runs only when named exactly)"
+                                 if t.optin else ""))
+    return EXIT_MATCH
+
+
 def cmd_list(args):
     for p in platforms.PLATFORMS.values():
         print("%-24s %-6s boots %-6s timeout %3d s" % (p.name, p.family,
                                                        p.boot, p.timeout))
     return 0
+
+
+def positive_seconds(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number of seconds"
+                                         % text) from None
+    if not v > 0 or v != v or v == float("inf"):
+        raise argparse.ArgumentTypeError("must be more than 0 seconds, "
+                                         "not %s" % text)
+    return v
+
+
+def baud_rate(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % text) \
+            from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError("must be a line speed such as "
+                                         "115200, not %s" % text)
+    return v
 
 
 def parser():
@@ -289,7 +338,7 @@ def parser():
     p.add_argument("platform", help=", ".join(platforms.PLATFORMS))
     p.add_argument("--cmdline", help="kernel command line, e.g. "
                    "'tests=shstk_*' (ISO platforms get a variant ISO)")
-    p.add_argument("--timeout", type=float,
+    p.add_argument("--timeout", type=positive_seconds,
                    help="seconds before the run is a CRASH (QEMU %d, Bochs "
                    "%d)" % (platforms.QEMU_TIMEOUT, platforms.BOCHS_TIMEOUT))
     p.add_argument("--expect", help="expectation file "
@@ -302,7 +351,7 @@ def parser():
                    "(default: the platform's)")
     p.add_argument("--device", help="serial platform: the tty to listen "
                    "to, e.g. /dev/ttyUSB0")
-    p.add_argument("--baud", type=int, default=115200,
+    p.add_argument("--baud", type=baud_rate, default=115200,
                    help="serial platform: line speed (115200)")
     images(p)
     p.set_defaults(func=cmd_run)
@@ -311,7 +360,8 @@ def parser():
                        "summary; non-zero if any does not match")
     p.add_argument("platforms", nargs="+", metavar="PLATFORM")
     p.add_argument("--cmdline", help="kernel command line for every platform")
-    p.add_argument("--timeout", type=float, help="seconds per platform")
+    p.add_argument("--timeout", type=positive_seconds,
+                   help="seconds per platform")
     p.add_argument("--expect", default=None, help=argparse.SUPPRESS)
     p.add_argument("-v", "--verbose", action="store_true")
     p.add_argument("--bochs3-root", help="Debian 13 root holding Bochs 3.0")
@@ -360,6 +410,13 @@ def parser():
                    "unreported tests (build/kernel.elf)")
     p.set_defaults(func=cmd_report)
 
+    p = sub.add_parser("list-tests", help="the tests in the kernel image "
+                       "and their areas, read without booting")
+    p.add_argument("--kernel", help="kernel ELF (build/kernel.elf)")
+    p.add_argument("--cmdline", help="only those this command line selects")
+    p.add_argument("--names", action="store_true", help="names only")
+    p.set_defaults(func=cmd_list_tests)
+
     p = sub.add_parser("list", help="the platforms and their timeouts")
     p.set_defaults(func=cmd_list)
     return ap
@@ -369,6 +426,10 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         return args.func(args)
+    except BrokenPipeError:
+        # `... | head`: the reader has what it wanted.
+        sys.stderr.close()
+        return EXIT_MATCH
     except (platforms.PlatformError, expect.ExpectError, OSError) as e:
         sys.stdout.flush()
         print("cetbed: error: %s" % e, file=sys.stderr)

@@ -124,9 +124,12 @@ def main(argv=None):
                     bad.append("%s: monitor %s: %s" % (name, mon["name"], e))
                     continue
                 if got != want:
+                    diff = [(g, w) for g, w in zip(got, want) if g != w]
                     bad.append("%s: monitor %s finds %d cases, the log has "
-                               "%d results that are no skips" % (
-                                   name, mon["name"], len(got), len(want)))
+                               "%d results that are no skips%s" % (
+                                   name, mon["name"], len(got), len(want),
+                                   "; first difference: %s, log %s" % diff[0]
+                                   if diff else ""))
                 else:
                     print("  reads    %s: %d test cases (%d pass, %d fail) "
                           "from %s" % (name, len(got), sum(

@@ -230,6 +230,18 @@ def _need_tty(path):
     if not stat.S_ISCHR(mode):
         raise PlatformError("%s is not a character device (a serial "
                             "port such as /dev/ttyUSB0 or /dev/ttyS0)" % path)
+    # /dev/null and friends are character devices too: ask the driver.
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError as e:
+        raise PlatformError("%s: %s" % (path, e.strerror)) from None
+    try:
+        if not os.isatty(fd):
+            raise PlatformError("%s is not a terminal device (a serial "
+                                "port such as /dev/ttyUSB0 or /dev/ttyS0)"
+                                % path)
+    finally:
+        os.close(fd)
 
 
 def _need_file(path, install):
