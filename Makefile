@@ -1,9 +1,16 @@
 # cetbed: build the kernel and ISO, run the suite on emulators, host tests.
 #
 #   make            build/kernel.elf and build/cetbed.iso
-#   make run        build and run the suite on $(PLATFORM) (default bochs)
-#   make test       host unit tests, then the suite on every platform
-#   make bench-boot launch-to-verdict times (median of 5)
+#   make help       this list
+#   make list       every test and its area, read from the image (no boot)
+#   make run        build and run the suite on $(PLATFORM) (default bochs);
+#                   TESTS=GLOB[,GLOB...] and CMDLINE='...' reach the kernel
+#   make test       host unit tests, then the suite on every platform, the
+#                   conformance report and the parser and LAVA checks
+#   make report     build/results/index.html and summary.md from the logs there
+#   make gdb        QEMU -kernel stopped for gdb, symbols loaded (CMDLINE, TESTS)
+#   make lava-run   the LAVA QEMU job through Debian's lava-run, here (root)
+#   make bench-boot launch-to-verdict times (min/median/max of 5)
 #   make check-mutants  inject bugs one at a time; the tests must catch each
 #   make usb DEV=/dev/sdX  write the ISO to a USB stick (scripts/usb-write.sh)
 
@@ -54,7 +61,12 @@ USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
-.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb
+.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb help \
+	list report gdb lava-run
+
+# TESTS=GLOB[,GLOB...] and CMDLINE='...' make the kernel command line of
+# make run, make gdb and make usb alike.
+KCMDLINE = $(strip $(CMDLINE) $(if $(TESTS),tests=$(TESTS)))
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -148,13 +160,35 @@ deps:
 run:
 	scripts/deps.sh $(call deps_for,$(PLATFORM))
 	$(MAKE) all
-	$(HARNESS) run $(PLATFORM)
+	$(HARNESS) run $(PLATFORM) $(if $(KCMDLINE),--cmdline '$(KCMDLINE)')
+
+help:
+	@sed -n '3,/^$$/s/^# \{0,1\}//p' Makefile
+
+list: $(B)/kernel.elf
+	@$(HARNESS) list-tests $(if $(KCMDLINE),--cmdline '$(KCMDLINE)')
+
+report:
+	$(HARNESS) report
+
+gdb:
+	scripts/deps.sh build qemu
+	$(MAKE) all
+	scripts/gdb.sh '$(KCMDLINE)'
+
+# Needs lava-dispatcher (about 100 Debian packages) and root: it keeps its
+# files in /var/lib/lava.  make test only validates the jobs.
+lava-run:
+	scripts/deps.sh build qemu lava-run
+	$(MAKE) all
+	$(PYTHON) tests/harness/lava_run.py
 
 # Host programs built from kernel sources: unit tests, and the drivers
 # tests/host/test_qr.py and test_summary.py run.
-HOST_PROGS := kernel-unit qr-unit qr-render summary-tool fb-unit
+HOST_PROGS := kernel-unit qr-unit qr-render summary-tool fb-unit cmdline-check
 host_src_kernel-unit := tests/host/kernel_unit.c kernel/lib/cmdline.c mm/memmap.c \
 	kernel/platform/smbios_parse.c
+host_src_cmdline-check := tests/host/cmdline_check.c kernel/lib/cmdline.c
 host_src_qr-unit := tests/host/qr_unit.c kernel/report/qr.c kernel/report/qr_matrix.c
 host_src_qr-render := tests/host/qr_render.c kernel/report/qr.c kernel/report/qr_matrix.c
 host_src_summary-tool := tests/host/summary_tool.c kernel/report/summary.c kernel/lib/sha256.c
@@ -162,7 +196,7 @@ host_src_summary-tool := tests/host/summary_tool.c kernel/report/summary.c kerne
 host_src_fb-unit := tests/host/fb_unit.c kernel/platform/fb.c kernel/report/fb_font.c \
 	kernel/report/fbcon_grid.c kernel/report/fbcon_verdict.c
 
-host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS))
+host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS)) $(B)/kernel.elf
 	$(B)/host/kernel-unit
 	$(B)/host/qr-unit
 	$(B)/host/fb-unit $(B)/host
@@ -176,7 +210,7 @@ $(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h include/*/*/*.h
 		$(host_src_$*)
 
 test:
-	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)) qr)
+	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)) qr report lava parsers)
 	$(MAKE) all
 	$(MAKE) host-test
 	@# A spinning task is stopped by the watchdog, reported TIMEOUT, and the run goes on.
@@ -184,7 +218,13 @@ test:
 		--cmdline 'tests=task_spin_forever,user_exit_status timeout=1'
 	@# The verdict screen's QR code, read back by zbarimg, is the run's summary.
 	$(PYTHON) tests/harness/qr_check.py
-	$(HARNESS) run-all $(PLATFORMS)
+	@# The report is written whatever the platforms said: it shows why.
+	$(HARNESS) run-all $(PLATFORMS) || { $(HARNESS) report; exit 1; }
+	@# index.html rendered in headless Chromium: DOM counts against the logs,
+	@# build/results/report.png kept.
+	$(PYTHON) tests/harness/report_check.py
+	@# The LAVA jobs pass lava-common's schema; their monitors read the log.
+	$(PYTHON) tests/harness/lava_check.py
 	@# PCI and command-line UARTs carry the whole KTAP stream (QEMU, ~10 s).
 	$(PYTHON) tests/harness/uart_check.py qemu-bios qemu-uefi
 	@# UEFI variables survive into the next boot, also after a reset (OVMF, ~30 s).
@@ -208,12 +248,14 @@ check-mutants:
 # partitions, mounted or system disks and, without FORCE=1, anything over
 # 64 GiB, and asks before writing (CONFIRM=1 skips the question).  CMDLINE
 # bakes a kernel command line into a variant image, e.g. CMDLINE=efivars=off.
-USB_ISO = $(if $(CMDLINE),$(B)/usb-cmdline.iso,$(B)/cetbed.iso)
+USB_ISO = $(if $(KCMDLINE),$(B)/usb-cmdline.iso,$(B)/cetbed.iso)
 
 usb:
-	@test -n "$(DEV)" || { echo "usage: make usb DEV=/dev/sdX [CMDLINE='...'] [FORCE=1] [CONFIRM=1]" >&2; exit 2; }
-	$(MAKE) all
-	$(if $(CMDLINE),iso/mkiso.sh $(B)/kernel-boot.elf $(USB_ISO) '$(CMDLINE)')
+	@test -n "$(DEV)" || { echo "usage: make usb DEV=/dev/sdX [TESTS=GLOB,...] [CMDLINE='...'] [FORCE=1] [CONFIRM=1]" >&2; exit 2; }
+	$(MAKE) all $(B)/host/cmdline-check
+	@# The kernel's own parser checks the line before anything is written.
+	$(if $(KCMDLINE),$(HARNESS) list-tests --names | $(B)/host/cmdline-check '$(KCMDLINE)')
+	$(if $(KCMDLINE),iso/mkiso.sh $(B)/kernel-boot.elf $(USB_ISO) '$(KCMDLINE)')
 	FORCE='$(FORCE)' CONFIRM='$(CONFIRM)' scripts/usb-write.sh '$(DEV)' $(USB_ISO)
 
 list-platforms:

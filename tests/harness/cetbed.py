@@ -9,6 +9,7 @@ expectation file), 130 interrupted.
 
 import argparse
 import os
+import shlex
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -53,14 +54,35 @@ def planned_names(kernel, cmdline):
         return None
 
 
+def rerun_command(argv, result, cmp, cmdline):
+    """A shell command, quoted to paste back, that reruns the tests that
+    did not end as expected (or the crashed one), keeping the other
+    options of the command line."""
+    names = [c.test.name for c in cmp.mismatches
+             if c.test.name != ktap.BOOT_TEST]
+    if cmp.crash and result.last_started and result.last_started[1]:
+        names.append(result.last_started[1])
+    words = [w for w in (cmdline or "").split()
+             if not w.startswith("tests=")]
+    if names:
+        words.append("tests=" + ",".join(dict.fromkeys(names)))
+    return shlex.join(list(argv) + (["--cmdline", " ".join(words)]
+                                    if words else []))
+
+
 def evaluate(platform, result, expectations, path, cmdline=None, crash=None,
              problems=(), out=None, xml_path=None, log_path=None,
-             seconds=0.0, kernel=None):
+             seconds=0.0, kernel=None, rerun=None):
     """Compare, write JUnit, print the summary; return the exit status.
+    rerun: the harness command that made this run, to print one that runs
+    only the tests that went wrong.
     Every way into the harness ends here, so they all judge alike."""
     out = out or sys.stdout
     cmp = expect.compare(result, expectations, cmdline, crash)
     cmp.problems.extend(problems)
+    if rerun and (cmp.mismatches or cmp.crash):
+        out.write("  rerun: %s\n" % rerun_command(rerun, result, cmp,
+                                                   cmdline))
     if xml_path:
         names = planned_names(kernel, cmdline) if cmp.crash else None
         tree = junit.build(platform, result, cmp, seconds, cmdline, log_path,
@@ -73,7 +95,7 @@ def evaluate(platform, result, expectations, path, cmdline=None, crash=None,
 
 
 def execute(platform, launch, timeout, results_dir, expectations, path,
-            out=None, verbose=False, kernel=None):
+            out=None, verbose=False, kernel=None, rerun=None):
     """Run one prepared launch to the end and judge it."""
     out = out or sys.stdout
     os.makedirs(results_dir, exist_ok=True)
@@ -83,9 +105,9 @@ def execute(platform, launch, timeout, results_dir, expectations, path,
         out.write("%s: listening to %s at %d baud\n" % (
             platform, launch.device, launch.baud))
     else:
-        out.write("%s: %s\n" % (platform, " ".join(launch.argv)))
+        out.write("%s: %s\n" % (platform, shlex.join(launch.argv)))
     if launch.cmdline is not None:
-        out.write("  cmdline: %r\n" % launch.cmdline)
+        out.write("  cmdline: %s\n" % shlex.quote(launch.cmdline))
     out.flush()
     outcome = runner.run(launch, timeout, log_path,
                          os.path.join(results_dir, platform + ".emu.log"),
@@ -98,7 +120,7 @@ def execute(platform, launch, timeout, results_dir, expectations, path,
     status = evaluate(platform, outcome.result, expectations, path,
                       launch.cmdline, outcome.crash, outcome.problems, out,
                       os.path.join(results_dir, platform + ".xml"), log_path,
-                      outcome.seconds, kernel)
+                      outcome.seconds, kernel, rerun)
     return EXIT_INTERRUPTED if outcome.interrupted else status
 
 
@@ -133,7 +155,11 @@ def cmd_run(args):
         plat.family != "device" else plat.name)
     return execute(name, launch, timeout,
                    os.path.join(ctx.build, "results"), expectations, path,
-                   verbose=args.verbose, kernel=ctx.kernel)
+                   verbose=args.verbose, kernel=ctx.kernel,
+                   rerun=["python3", "tests/harness/cetbed.py", "run",
+                          plat.name] + (["--device", ctx.device]
+                                        if ctx.device else []) +
+                   (["--expect", args.expect] if args.expect else []))
 
 
 def cmd_run_all(args):

@@ -29,6 +29,10 @@ _FIELD = re.compile(r"[a-z_][a-z0-9_]*=\S*$")
 _DIAG = re.compile(r"#(?: (.*)|)$")
 _VERDICT = re.compile(r"Test result: (\S+)\s*$")
 
+# The result the kernel adds after the tests for boot-level errors (unknown
+# command-line options, bad boot information): no test of the image.
+BOOT_TEST = "boot"
+
 # The errors finish() records when a run stopped early.
 _CRASH_ERRORS = ("no verdict line", "no plan line", "plan 1..")
 
