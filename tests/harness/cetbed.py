@@ -104,6 +104,9 @@ def execute(platform, launch, timeout, results_dir, expectations, path,
     if launch.device:
         out.write("%s: listening to %s at %d baud\n" % (
             platform, launch.device, launch.baud))
+        # Nothing happens until a person boots the machine: say so.
+        out.write("  waiting up to %g s for the machine's KTAP output: boot "
+                  "it now (Ctrl-C stops)\n" % timeout)
     else:
         out.write("%s: %s\n" % (platform, shlex.join(launch.argv)))
     if launch.cmdline is not None:
@@ -244,6 +247,9 @@ def cmd_decode_summary(args):
             # An unfinished run has no verdict to match anything.
             return EXIT_MATCH if progress["done"] else EXIT_MISMATCH
     else:
+        if args.text == "-" and sys.stdin.isatty():
+            print("cetbed: reading the summary line from the terminal "
+                  "(paste it, then Ctrl-D)", file=sys.stderr)
         text = sys.stdin.read() if args.text == "-" else args.text
     try:
         d = summary.decode(text)
