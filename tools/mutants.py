@@ -256,6 +256,11 @@ MUTANTS = {
     "verdict-green-without-cet": ("kernel/report/fbcon_verdict.c",
                                   "i == VERDICT_SUCCESS && !verdict_cet_tested(v) ? VERDICT_SKIP : i",
                                   "i", [], "check:make -s build/host/fb-unit && build/host/fb-unit"),
+    # The verdict screen names the first boot-level error.
+    "verdict-hides-boot-error": ("kernel/report/fbcon_verdict.c",
+                                 '	if (v->boot_errors) {\n		snprintf(line, sizeof(line), "boot error: %s",',
+                                 '	if (0) {\n		snprintf(line, sizeof(line), "boot error: %s",', [],
+                                 "check:make -s build/host/fb-unit && build/host/fb-unit"),
 }
 
 
