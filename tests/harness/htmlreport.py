@@ -165,7 +165,8 @@ body{font:14px/1.35 system-ui,sans-serif;margin:0 1.2em 2em;color:#222}
 h1{font-size:1.4em;margin:.6em 0 .2em}h2{font-size:1.1em;margin:1.2em 0 .4em}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}
 th{background:#f0f0f0;text-align:left}
-#fingerprints td,#totals td{white-space:nowrap}
+#fingerprints td:first-child,#totals td{white-space:nowrap}
+#fingerprints code{white-space:normal}
 #matrix{font-size:13px}#matrix thead th{position:sticky;top:0;z-index:1}
 #matrix th.plat{writing-mode:vertical-rl;transform:rotate(180deg);
  white-space:nowrap;text-align:left;padding:4px 2px}
