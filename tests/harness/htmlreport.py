@@ -171,7 +171,8 @@ th{background:#f0f0f0;text-align:left}
 #matrix th.plat{writing-mode:vertical-rl;transform:rotate(180deg);
  white-space:nowrap;text-align:left;padding:4px 2px}
 #matrix td.cell{text-align:center;width:2.2em;padding:0}
-#matrix td.cell a{display:block;text-decoration:none;color:inherit;padding:2px 0}
+#matrix td.cell a{display:block;text-decoration:none;color:inherit;
+ padding:2px 0}
 #matrix tr.area th{background:#dde4ee;font-size:1.05em}
 td.name{font-family:ui-monospace,monospace;white-space:nowrap}
 .pass{background:#c8ecc8}.skip{background:#fff2b3}

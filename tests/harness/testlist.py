@@ -34,7 +34,8 @@ def _sections(data):
     out = []
     for i in range(shnum):
         (name, typ, _flags, addr, off, size, link, _info, _align,
-         entsize) = struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
+         entsize) = struct.unpack_from("<IIQQQQIIQQ", data,
+                                       shoff + i * shentsize)
         out.append((name, typ, addr, off, size, link, entsize))
     return out
 
