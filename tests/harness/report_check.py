@@ -35,16 +35,29 @@ def chromium():
     return None
 
 
-def run_chromium(exe, args, profile):
+def start_chromium(exe, args, profile):
     # --no-sandbox: the sandbox needs user namespaces, often absent in CI
     # containers and always refused to root.
     argv = [exe, "--headless", "--no-sandbox", "--disable-gpu",
             "--hide-scrollbars", "--no-first-run", "--disable-extensions",
             "--user-data-dir=" + profile] + args
     env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS="disabled:")
-    return subprocess.run(argv, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL, text=True,
-                          errors="replace", timeout=120, env=env)
+    return subprocess.Popen(argv, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True,
+                            errors="replace", env=env,
+                            start_new_session=True)
+
+
+def finish(proc, timeout=120):
+    """The browser's stdout; a browser that hangs is ended, group and all
+    (it is ours: its own session)."""
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        return out
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.communicate()
+        return ""
 
 
 class Dom(html.parser.HTMLParser):
@@ -157,15 +170,21 @@ def main(argv=None):
         return 2
     url = "file://" + os.path.abspath(index)
     shot = os.path.join(args.results, "report.png")
+    if os.path.exists(shot):
+        os.unlink(shot)
+    # Two browsers at once, each with its own profile: the DOM and the
+    # screenshot.
     with tempfile.TemporaryDirectory(prefix="cetbed-chromium-") as prof:
-        dom_run = run_chromium(exe, ["--dump-dom", url], prof)
-        if os.path.exists(shot):
-            os.unlink(shot)
-        run_chromium(exe, ["--window-size=%d,%d" % SCREEN,
-                           "--screenshot=" + shot, url], prof)
+        dom_proc = start_chromium(exe, ["--dump-dom", url],
+                                  os.path.join(prof, "dom"))
+        shot_proc = start_chromium(exe, ["--window-size=%d,%d" % SCREEN,
+                                         "--screenshot=" + shot, url],
+                                   os.path.join(prof, "shot"))
+        dom_text = finish(dom_proc)
+        finish(shot_proc)
     bad = []
     dom = Dom()
-    dom.feed(dom_run.stdout)
+    dom.feed(dom_text)
     names = [c.name for c in columns]
     if dom.platforms != names:
         bad.append("platform columns %s, logs with expectations %s"
