@@ -24,6 +24,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
 OUT = os.path.join(ROOT, "build", "lava")
 
 
+def give_back(path):
+    """Under sudo, what this wrote in build/ goes back to the user, so their
+    later builds can replace it."""
+    uid, gid = os.environ.get("SUDO_UID"), os.environ.get("SUDO_GID")
+    if not uid or not gid:
+        return
+    for top, dirs, files in os.walk(path):
+        for name in [top] + [os.path.join(top, n) for n in dirs + files]:
+            os.lchown(name, int(uid), int(gid))
+
+
 def main():
     iso = os.path.join(ROOT, "build", "cetbed.iso")
     if not os.path.isfile(iso):
@@ -55,6 +66,7 @@ def main():
     log_path = os.path.join(OUT, "lava-run.log")
     with open(log_path, "w") as f:
         f.write(done.stdout)
+    give_back(OUT)
     cases, target, job_result = [], [], None
     for line in done.stdout.splitlines():
         try:
