@@ -1,9 +1,16 @@
 # cetbed: build the kernel and ISO, run the suite on emulators, host tests.
 #
 #   make            build/kernel.elf and build/cetbed.iso
-#   make run        build and run the suite on $(PLATFORM) (default bochs)
-#   make test       host unit tests, then the suite on every platform
-#   make bench-boot launch-to-verdict times (median of 5)
+#   make help       this list
+#   make list       every test and its area, read from the image (no boot)
+#   make run        build and run the suite on $(PLATFORM) (default bochs);
+#                   TESTS=GLOB[,GLOB...] and CMDLINE='...' reach the kernel
+#   make test       host unit tests, then the suite on every platform, the
+#                   conformance report and the parser and LAVA checks
+#   make report     build/results/index.html and summary.md from the logs there
+#   make gdb        QEMU -kernel stopped for gdb, symbols loaded (CMDLINE, TESTS)
+#   make lava-run   the LAVA QEMU job through Debian's lava-run, here (root)
+#   make bench-boot launch-to-verdict times (min/median/max of 5)
 #   make check-mutants  inject bugs one at a time; the tests must catch each
 #   make test-matrix  CPU models, memory sizes, -smp, chipsets, firmware (~4 min)
 #   make usb DEV=/dev/sdX  write the ISO to a USB stick (scripts/usb-write.sh)
@@ -59,7 +66,12 @@ USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
-.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb reloc test-matrix
+.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb reloc \
+	test-matrix help list report gdb lava-run
+
+# TESTS=GLOB[,GLOB...] and CMDLINE='...' make the kernel command line of
+# make run, make gdb and make usb alike.
+KCMDLINE = $(strip $(CMDLINE) $(if $(TESTS),tests=$(TESTS)))
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -177,15 +189,37 @@ deps:
 run:
 	scripts/deps.sh $(call deps_for,$(PLATFORM))
 	$(MAKE) all
-	$(HARNESS) run $(PLATFORM)
+	$(HARNESS) run $(PLATFORM) $(if $(KCMDLINE),--cmdline '$(KCMDLINE)')
+
+help:
+	@sed -n '3,/^$$/s/^# \{0,1\}//p' Makefile
+
+list: $(B)/kernel.elf
+	@$(HARNESS) list-tests $(if $(KCMDLINE),--cmdline '$(KCMDLINE)')
+
+report:
+	$(HARNESS) report
+
+gdb:
+	scripts/deps.sh build qemu
+	$(MAKE) all
+	scripts/gdb.sh '$(KCMDLINE)'
+
+# Needs lava-dispatcher (about 100 Debian packages) and root: it keeps its
+# files in /var/lib/lava.  make test only validates the jobs.
+lava-run:
+	scripts/deps.sh build qemu lava-run
+	$(MAKE) all
+	$(PYTHON) tests/harness/lava_run.py
 
 # Host programs built from kernel sources: unit tests, and the drivers
 # tests/host/test_qr.py and test_summary.py run.
-HOST_PROGS := kernel-unit qr-unit qr-render summary-tool fb-unit cpu-feat-unit
+HOST_PROGS := kernel-unit qr-unit qr-render summary-tool fb-unit cpu-feat-unit cmdline-check
 host_src_kernel-unit := tests/host/kernel_unit.c kernel/lib/cmdline.c mm/memmap.c \
 	kernel/platform/smbios_parse.c
 # The feature table on the host's own CPUID: masking, dependencies, reasons.
 host_src_cpu-feat-unit := tests/host/cpu_feat_unit.c kernel/cpu_feat.c
+host_src_cmdline-check := tests/host/cmdline_check.c kernel/lib/cmdline.c
 host_src_qr-unit := tests/host/qr_unit.c kernel/report/qr.c kernel/report/qr_matrix.c
 host_src_qr-render := tests/host/qr_render.c kernel/report/qr.c kernel/report/qr_matrix.c
 host_src_summary-tool := tests/host/summary_tool.c kernel/report/summary.c kernel/lib/sha256.c
@@ -193,7 +227,7 @@ host_src_summary-tool := tests/host/summary_tool.c kernel/report/summary.c kerne
 host_src_fb-unit := tests/host/fb_unit.c kernel/platform/fb.c kernel/platform/fb_font.c \
 	kernel/report/fbcon_grid.c kernel/report/fbcon_verdict.c
 
-host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS))
+host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS)) $(B)/kernel.elf
 	$(B)/host/kernel-unit
 	$(B)/host/qr-unit
 	$(B)/host/cpu-feat-unit
@@ -208,7 +242,7 @@ $(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h include/*/*/*.h
 		$(host_src_$*)
 
 test:
-	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS) $(VARIANTS)) qr)
+	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS) $(VARIANTS)) qr report lava parsers)
 	$(MAKE) all reloc
 	$(MAKE) host-test
 	@# A spinning task is stopped by the watchdog, reported TIMEOUT, and the run goes on.
@@ -216,11 +250,20 @@ test:
 		--cmdline 'tests=task_spin_forever,user_exit_status timeout=1'
 	@# The verdict screen's QR code, read back by zbarimg, is the run's summary.
 	$(PYTHON) tests/harness/qr_check.py
-	$(HARNESS) run-all $(PLATFORMS) $(VARIANTS)
+	@# The report is written whatever the platforms said: it shows why.
+	$(HARNESS) run-all $(PLATFORMS) $(VARIANTS) || { $(HARNESS) report; exit 1; }
+	@# index.html rendered in headless Chromium: DOM counts against the logs,
+	@# build/results/report.png kept.
+	$(PYTHON) tests/harness/report_check.py
+	@# The LAVA jobs pass lava-common's schema; their monitors read the log.
+	$(PYTHON) tests/harness/lava_check.py
 	@# PCI and command-line UARTs carry the whole KTAP stream (QEMU, ~10 s).
 	$(PYTHON) tests/harness/uart_check.py qemu-bios qemu-uefi
 	@# UEFI variables survive into the next boot, also after a reset (OVMF, ~30 s).
 	$(PYTHON) tests/harness/efivars_check.py
+	@# Linux's kunit_parser and prove read a boot-level error and a crash as
+	@# failures (two qemu-kernel boots; the first run unpacks the KUnit tool, ~20 s).
+	$(PYTHON) tests/harness/parsers_check.py
 
 # The platform table's matrix configurations (tests/harness/platforms.py),
 # then a UEFI run with no serial port, read back from screen and variable.
@@ -247,14 +290,17 @@ check-mutants:
 # bakes a kernel command line into a variant image, e.g. CMDLINE=efivars=off.
 # A stick holds the verdict screen (and its QR code) for USB_HOLD seconds or
 # until a key is pressed: on a laptop the screen may be the only record.
-# CMDLINE comes after it, so CMDLINE=screen=off still wins.
+# CMDLINE and TESTS come after it, so CMDLINE=screen=off still wins.
 USB_HOLD ?= 3600
 USB_ISO = $(B)/usb.iso
+USB_CMDLINE = $(strip screen=$(USB_HOLD) $(KCMDLINE))
 
 usb:
-	@test -n "$(DEV)" || { echo "usage: make usb DEV=/dev/sdX [CMDLINE='...'] [USB_HOLD=SECONDS] [FORCE=1] [CONFIRM=1]" >&2; exit 2; }
-	$(MAKE) all
-	iso/mkiso.sh $(B)/kernel-boot.elf $(USB_ISO) 'screen=$(USB_HOLD) $(CMDLINE)'
+	@test -n "$(DEV)" || { echo "usage: make usb DEV=/dev/sdX [TESTS=GLOB,...] [CMDLINE='...'] [USB_HOLD=SECONDS] [FORCE=1] [CONFIRM=1]" >&2; exit 2; }
+	$(MAKE) all $(B)/host/cmdline-check
+	@# The kernel's own parser checks the line before anything is written.
+	$(HARNESS) list-tests --names | $(B)/host/cmdline-check '$(USB_CMDLINE)'
+	iso/mkiso.sh $(B)/kernel-boot.elf $(USB_ISO) '$(USB_CMDLINE)'
 	FORCE='$(FORCE)' CONFIRM='$(CONFIRM)' scripts/usb-write.sh '$(DEV)' $(USB_ISO)
 
 list-platforms:

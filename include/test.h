@@ -104,7 +104,7 @@ bool test_run_exit(struct test_case_run *t, const char *prog, u64 which, u64 arg
 
 /* The runner. */
 struct cmdline;
-void tests_run(const struct cmdline *cl, unsigned boot_errors);
+void tests_run(const struct cmdline *cl);
 /* For the panic path: the running test, or NULL. */
 const struct test_case_run *test_running(void);
 /* The watchdog stopped the running test's program: not ok ... # TIMEOUT. */

@@ -4,6 +4,7 @@
  * hidden by clearcpuid=, and with what it depends on present.  Code gates
  * on those flags, so a masked feature is handled exactly like a missing one.
  */
+#include "kernel/boot_error.h"
 #include "kernel/cpu.h"
 #include "kernel/cpu_feat.h"
 #include "lib.h"
@@ -132,7 +133,7 @@ static void feat_unknown(const char *name, size_t len)
 	known[0] = '\0';
 	for (unsigned i = 0; i < FEAT_COUNT && n < sizeof(known); i++)
 		n += (size_t)snprintf(known + n, sizeof(known) - n, " %s", feats[i].name);
-	diag("ERROR: clearcpuid=: unknown feature '%.*s' (known:%s)", (int)len, name, known);
+	boot_error("clearcpuid=: unknown feature '%.*s' (known:%s)", (int)len, name, known);
 }
 
 unsigned cpu_feat_mask(const char *const *lists, unsigned nr)

@@ -6,6 +6,7 @@
  * the 8259.  Time here is the platform's: emulated time under Bochs, where
  * it follows instructions.
  */
+#include "kernel/boot_error.h"
 #include "kernel/cpu.h"
 #include "kernel/platform/apic.h"
 #include "kernel/time/calib.h"
@@ -98,8 +99,8 @@ static unsigned lapic_start(enum cmdline_timer want)
 	if (want_deadline && has_deadline && tsc_hz) {
 		deadline = true;
 	} else if (want == CMDLINE_TIMER_TSC_DEADLINE) {
-		diag("ERROR: timer=tsc-deadline: %s", has_deadline ? "the TSC rate is unknown"
-				: "TSC-deadline mode not enumerated (CPUID.1:ECX[24])");
+		boot_error("timer=tsc-deadline: %s", has_deadline ? "the TSC rate is unknown"
+				      : "TSC-deadline mode not enumerated (CPUID.1:ECX[24])");
 		errors++;
 	}
 	if (deadline) {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Makes a Debian 13 (trixie) root holding Bochs 3.0, run as `chroot DIR bochs`:
-# it needs trixie's libc, so it never goes into the host itself.
+# Makes a Debian 13 (trixie) root holding Bochs 3.0: it needs trixie's libc,
+# so it never goes into the host itself.  The harness runs it through the
+# root's own dynamic loader and libraries, without chroot, as any user;
+# making the root (debootstrap) needs root once.
 #
 # usage: scripts/bochs3-root.sh DIR
 #
@@ -58,6 +60,11 @@ check_bochs() {
 
 # Serialises concurrent runs on the same DIR (parallel make, two shells).
 mkdir -p -- "$(dirname -- "$dir")"
+# Under sudo, the directory holding the root (build/) stays the user's, so
+# their later builds and runs can write there; the root itself is root's.
+if [[ -n ${SUDO_UID:-} && -n ${SUDO_GID:-} ]]; then
+	chown -- "$SUDO_UID:$SUDO_GID" "$(dirname -- "$dir")"
+fi
 exec 9>"$dir.lock"
 flock 9
 

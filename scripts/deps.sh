@@ -9,6 +9,10 @@
 #   bochs   Bochs 2.7 with the terminal display
 #   bochs3  Bochs 3.0 in a Debian 13 root (BOCHS3_ROOT, default build/bochs3-root)
 #   qr      QR code reader
+#   report  headless Chromium, to render the conformance report
+#   lava    LAVA's job schema (lava-common), to validate the job files
+#   lava-run  the LAVA dispatcher, to run the QEMU job here (make lava-run)
+#   parsers prove (perl); the KUnit parser comes from linux-source-6.12
 #
 # Exit status: 0 all present, 1 installation failed, 2 packages missing and
 # not root (the command to run is printed), 64 usage error.
@@ -34,6 +38,10 @@ group_packages() {
 	bochs) echo bochs bochs-term bochsbios vgabios ;;
 	bochs3) echo debootstrap ;;
 	qr) echo zbar-tools ;;
+	report) echo chromium ;;
+	lava) echo lava-common python3-yaml ;;
+	lava-run) echo lava-dispatcher ;;
+	parsers) echo perl dpkg xz-utils ;;
 	*) return 1 ;;
 	esac
 }

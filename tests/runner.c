@@ -4,6 +4,7 @@
  */
 #include "console.h"
 #include "fault.h"
+#include "kernel/boot_error.h"
 #include "kernel/lib/cmdline.h"
 #include "kernel/report/fbcon.h"
 #include "kernel/cpu.h"
@@ -143,9 +144,14 @@ static enum test_outcome run_one(const struct test_case *tc, unsigned number)
 	return t.outcome;
 }
 
-void tests_run(const struct cmdline *cl, unsigned boot_errors)
+static bool test_area_is_cet(const char *area)
 {
-	unsigned planned = 0, errors = boot_errors;
+	return !strcmp(area, "shstk") || !strcmp(area, "ibt") || !strcmp(area, "sss");
+}
+
+void tests_run(const struct cmdline *cl)
+{
+	unsigned planned = 0;
 	enum test_outcome worst = TEST_PASS;
 	unsigned passed = 0;
 	struct verdict_info *vi = &run_info;
@@ -158,10 +164,8 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 		bool hit = false;
 		for (const struct test_case *tc = __tests_start; tc < __tests_end && !hit; tc++)
 			hit = glob_match(cl->patterns[i], tc->name);
-		if (!hit) {
-			diag("ERROR: tests= pattern '%s' matches no test", cl->patterns[i]);
-			errors++;
-		}
+		if (!hit)
+			boot_error("tests= pattern '%s' matches no test", cl->patterns[i]);
 	}
 	if (cl->list)
 		for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++)
@@ -170,7 +174,10 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 	if (cl->tests_given && !cl->nr_patterns)
 		diag("tests= is empty: no test selected");
 
-	kprintf("1..%u\n", planned);
+	/* Boot-level errors get one result of their own, after the tests. */
+	unsigned errors = boot_error_count();
+	bool boot_result = errors != 0;
+	kprintf("1..%u\n", planned + boot_result);
 	unsigned n = 0;
 	for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++) {
 		if (!cmdline_selects(cl, tc->name, tc->optin) || cl->list)
@@ -180,6 +187,10 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 		if (o > worst)
 			worst = o;
 		vi->skipped += o == TEST_SKIP;
+		if (test_area_is_cet(tc->area)) {
+			vi->cet_passed += o == TEST_PASS;
+			vi->cet_skipped += o == TEST_SKIP;
+		}
 		vi->failed += o == TEST_FAIL;
 		vi->errors += o == TEST_ERROR;
 		if (o >= TEST_FAIL) {
@@ -189,6 +200,14 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 				};
 			vi->nr_failed++;
 		}
+	}
+	if (boot_result) {
+		kprintf("not ok %u boot # ERROR %s%s\n", ++n, boot_error_first(),
+			errors > 1 ? " (and more)" : "");
+		vi->errors++;
+		if (vi->nr_failed < VERDICT_MAX_FAILED)
+			vi->failed_tests[vi->nr_failed] = (struct verdict_failed){ n, "boot", true };
+		vi->nr_failed++;
 	}
 	/*
 	 * The run: ERROR or FAILURE if any test says so; SUCCESS if anything
@@ -204,9 +223,13 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 
 	vi->verdict = (enum verdict)worst;
 	vi->version = CETBED_VERSION;
-	vi->planned = planned;
+	vi->planned = n;
 	vi->passed = passed;
 	vi->boot_errors = errors;
+	vi->boot_error = boot_error_first();
+	vi->shstk_enumerated = cpu.shstk;
+	vi->ibt_enumerated = cpu.ibt;
+	vi->cet_enforced = read_cr4() & X86_CR4_CET;
 	vi->hold_seconds = fbcon_active() ? cl->screen_seconds : 0;
 	/* Interrupts nobody asked for: the tests' own included, a machine's tells. */
 	if (timer_unknown_irqs || trap_nmis)

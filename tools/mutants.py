@@ -7,7 +7,10 @@ usage: tools/mutants.py [--bochs3-root DIR] [NAME...]   (default: every mutant)
 
 Mutants of CET code run on Bochs (the harness's `bochs` platform, or
 bochs3-tigerlake for the XSAVES path), those of UEFI runtime calls on
-qemu-uefi, the rest on QEMU -kernel, which is faster.  Exit status 0 when every mutant is caught.
+qemu-uefi, the rest on QEMU -kernel, which is faster.  A mutant whose
+platform is "check:COMMAND" breaks a rule a host-side check owns (the verdict
+screen's layout, what other parsers read): COMMAND runs in the mutated tree
+after the build and must exit with status 1.  Exit status 0 when every mutant is caught.
 """
 import os
 import re
@@ -291,7 +294,33 @@ MUTANTS = {
     "xsaves-ignores-mask": ("cet/cet.c", "if (cpu.xsaves && cpu.xss_cet_u && cpu.xsave) {",
                             "if (cpuid(0xd, 1).ecx & BIT(11)) {",
                             ["cpu_control_bits_follow_features"], "bochs3-tigerlake-msr"),
+    # Boot-level errors must reach TAP/KTAP consumers that skip "#" lines.
+    "boot-error-only-a-comment": ("tests/runner.c", "bool boot_result = errors != 0;",
+                                  "bool boot_result = false;", [],
+                                  "check:python3 tests/harness/parsers_check.py"),
+    # A PASS that tested no CET must not be a green banner.
+    "verdict-green-without-cet": ("kernel/report/fbcon_verdict.c",
+                                  "i == VERDICT_SUCCESS && !verdict_cet_tested(v) ? VERDICT_SKIP : i",
+                                  "i", [], "check:make -s build/host/fb-unit && build/host/fb-unit"),
+    # The verdict screen names the first boot-level error.
+    "verdict-hides-boot-error": ("kernel/report/fbcon_verdict.c",
+                                 '	if (v->boot_errors) {\n		snprintf(line, sizeof(line), "boot error: %s",',
+                                 '	if (0) {\n		snprintf(line, sizeof(line), "boot error: %s",', [],
+                                 "check:make -s build/host/fb-unit && build/host/fb-unit"),
 }
+
+
+def check(name, work, command):
+    """A host-side check run in the mutated tree: caught when it fails (1)."""
+    b = subprocess.run(["make", "-s", "all"], cwd=work, capture_output=True, text=True)
+    if b.returncode:
+        return f"{name}: the mutant does not build:\n{b.stderr[-2000:]}"
+    c = subprocess.run(["bash", "-c", command], cwd=work, capture_output=True, text=True,
+                       errors="replace")
+    if c.returncode != 1:
+        return f"{name}: not caught: '{command}' exited {c.returncode}\n{c.stdout[-1500:]}"
+    print(f"caught   {name}: '{command}' failed")
+    return None
 
 
 def boot(name, work, platform, bochs3_root):
@@ -328,6 +357,11 @@ def run(name, work, bochs3_root):
     if text.count(old) != 1:
         return f"{name}: mutation site not found exactly once in {path}"
     open(src, "w").write(text.replace(old, new))
+    if platform.startswith("check:"):
+        try:
+            return check(name, work, platform[len("check:"):])
+        finally:
+            open(src, "w").write(text)
     try:
         b = subprocess.run(["make", "-s", "build/kernel.elf"], cwd=work, capture_output=True,
                            text=True)

@@ -3,6 +3,7 @@
  * APIC in x2APIC mode, where the MMIO page no longer answers, and may lock
  * it there (IA32_XAPIC_DISABLE_STATUS): the mode is read, never assumed.
  */
+#include "kernel/boot_error.h"
 #include "kernel/cpu.h"
 #include "kernel/platform/apic.h"
 #include "lib.h"
@@ -92,7 +93,7 @@ unsigned apic_init(bool want_x2apic, bool *present)
 	*present = cpuid(1, 0).edx & BIT(9);
 	if (!*present) {
 		if (want_x2apic) {
-			diag("ERROR: apic=x2apic: no local APIC (CPUID.1:EDX[9])");
+			boot_error("apic=x2apic: no local APIC (CPUID.1:EDX[9])");
 			errors++;
 		}
 		return errors;
@@ -109,12 +110,12 @@ unsigned apic_init(bool want_x2apic, bool *present)
 		apic_x2 = rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_EXTD;
 		how = apic_x2 ? "x2APIC mode (apic=x2apic)" : NULL;
 		if (!apic_x2) {
-			diag("ERROR: apic=x2apic: IA32_APIC_BASE.EXTD did not stick");
+			boot_error("apic=x2apic: IA32_APIC_BASE.EXTD did not stick");
 			errors++;
 		}
 	} else {
 		if (want_x2apic) {
-			diag("ERROR: apic=x2apic: x2APIC not enumerated (CPUID.1:ECX[21])");
+			boot_error("apic=x2apic: x2APIC not enumerated (CPUID.1:ECX[21])");
 			errors++;
 		}
 		how = NULL;

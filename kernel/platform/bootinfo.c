@@ -3,6 +3,7 @@
  * EFI map preferred over the BIOS-style map), ACPI RSDP, framebuffer.
  * Malformed input is reported and, where it leaves no memory map, refused.
  */
+#include "kernel/boot_error.h"
 #include "kernel/platform/bootinfo.h"
 #include "kernel/platform/efi.h"
 #include "lib.h"
@@ -44,7 +45,7 @@ static void copy_str(char *dst, size_t size, const char *src, size_t max, bool *
 static void parse_mb2_mmap(const struct mb2_tag_mmap *t)
 {
 	if (t->entry_size < sizeof(struct mb2_mmap_entry)) {
-		diag("ERROR: boot: multiboot2 memory map entry size %u is too small", t->entry_size);
+		boot_error("boot: multiboot2 memory map entry size %u is too small", t->entry_size);
 		return;
 	}
 	for (u32 off = sizeof(*t); off + t->entry_size <= t->size; off += t->entry_size) {
@@ -57,7 +58,7 @@ static void parse_mb2_mmap(const struct mb2_tag_mmap *t)
 static void parse_efi_mmap(const struct mb2_tag_efi_mmap *t)
 {
 	if (t->desc_size < sizeof(struct efi_memory_desc)) {
-		diag("ERROR: boot: EFI memory descriptor size %u is too small", t->desc_size);
+		boot_error("boot: EFI memory descriptor size %u is too small", t->desc_size);
 		return;
 	}
 	for (u32 off = sizeof(*t); off + t->desc_size <= t->size; off += t->desc_size) {
@@ -93,7 +94,7 @@ static void parse_mb2_fb(const struct mb2_tag_framebuffer *t)
 	struct bootinfo_fb *fb = &boot.fb;
 
 	if (t->size < offsetof(struct mb2_tag_framebuffer, red_pos)) {
-		diag("ERROR: boot: multiboot2 framebuffer tag size %u is too small", t->size);
+		boot_error("boot: multiboot2 framebuffer tag size %u is too small", t->size);
 		return;
 	}
 	fb->addr = t->addr;
@@ -104,7 +105,7 @@ static void parse_mb2_fb(const struct mb2_tag_framebuffer *t)
 	switch (t->fb_type) {
 	case MB2_FB_RGB:
 		if (t->size < sizeof(*t)) {
-			diag("ERROR: boot: multiboot2 RGB framebuffer tag size %u has no color "
+			boot_error("boot: multiboot2 RGB framebuffer tag size %u has no color "
 			     "fields",
 			     t->size);
 			return;
@@ -136,7 +137,7 @@ static bool parse_mb2(u64 info)
 	const struct mb2_tag *mmap = NULL, *efi_mmap = NULL, *meminfo = NULL;
 
 	if (total < 16 || total > (1U << 24)) {
-		diag("ERROR: boot: multiboot2 information size %u is not plausible", total);
+		boot_error("boot: multiboot2 information size %u is not plausible", total);
 		return false;
 	}
 	boot.info_size = total;
@@ -145,7 +146,7 @@ static bool parse_mb2(u64 info)
 		if (t->type == MB2_TAG_END)
 			break;
 		if (t->size < sizeof(*t) || off + t->size > total) {
-			diag("ERROR: boot: malformed multiboot2 tag %u (size %u at offset %u)",
+			boot_error("boot: malformed multiboot2 tag %u (size %u at offset %u)",
 			     t->type, t->size, off);
 			break;
 		}
@@ -218,7 +219,7 @@ static bool parse_mb1(u64 info)
 		for (u32 off = 0; off + sizeof(struct mb1_mmap_entry) <= mi->mmap_length;) {
 			const struct mb1_mmap_entry *e = phys_to_virt(mi->mmap_addr + off);
 			if (e->size < 20) {
-				diag("ERROR: boot: multiboot1 memory map entry size %u is too small",
+				boot_error("boot: multiboot1 memory map entry size %u is too small",
 				     e->size);
 				break;
 			}
@@ -241,7 +242,7 @@ bool bootinfo_parse(u32 magic, u32 info_phys)
 	if (magic == MB2_BOOT_MAGIC) {
 		boot.protocol = 2;
 		if (info_phys & 7) {
-			diag("ERROR: boot: multiboot2 information at 0x%x is not 8-byte aligned",
+			boot_error("boot: multiboot2 information at 0x%x is not 8-byte aligned",
 			     info_phys);
 			return false;
 		}
@@ -251,11 +252,11 @@ bool bootinfo_parse(u32 magic, u32 info_phys)
 		boot.protocol = 1;
 		parse_mb1(info_phys);
 	} else {
-		diag("ERROR: boot: unknown boot magic 0x%08x (not multiboot 1 or 2)", magic);
+		boot_error("boot: unknown boot magic 0x%08x (not multiboot 1 or 2)", magic);
 		return false;
 	}
 	if (!boot.mmap_source) {
-		diag("ERROR: boot: the loader passed no memory map (multiboot%u)", boot.protocol);
+		boot_error("boot: the loader passed no memory map (multiboot%u)", boot.protocol);
 		return false;
 	}
 
@@ -270,7 +271,7 @@ bool bootinfo_parse(u32 magic, u32 info_phys)
 			   MEM_RESERVED);
 	memmap_finish(&boot.mem);
 	if (!boot.mem.nr_usable) {
-		diag("ERROR: boot: the %s memory map has no usable memory", boot.mmap_source);
+		boot_error("boot: the %s memory map has no usable memory", boot.mmap_source);
 		return false;
 	}
 	return true;

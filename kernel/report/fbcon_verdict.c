@@ -42,8 +42,10 @@ static void banner(const struct fb *fb, const struct verdict_info *v, u32 h, u32
 	unsigned i = (unsigned)v->verdict < ARRAY_SIZE(banners) ? v->verdict : VERDICT_ERROR;
 	const char *word = banners[i].word;
 	u32 len = (u32)strlen(word);
+	/* A PASS that tested no CET is no green light for CET: it wears SKIP's colors. */
+	unsigned c = i == VERDICT_SUCCESS && !verdict_cet_tested(v) ? VERDICT_SKIP : i;
 
-	fb_fill(fb, 0, 0, fb->width, h, banners[i].band);
+	fb_fill(fb, 0, 0, fb->width, h, banners[c].band);
 	/* The capitals span font rows 2-10 of 16; 13 rows leave a border. */
 	u32 scale = h / 13;
 	u32 fit = (fb->width - 2 * margin) / (FB_FONT_W * len);
@@ -60,7 +62,7 @@ static void banner(const struct fb *fb, const struct verdict_info *v, u32 h, u32
 	band.height = h;
 	for (u32 k = 0; k < len; k++)
 		fb_draw_char(&band, x + k * FB_FONT_W * scale, y, (u8)word[k], scale,
-			     banners[i].ink, banners[i].band);
+			     banners[c].ink, banners[c].band);
 }
 
 /* The counts, one per line, in the console's colors. */
@@ -83,9 +85,47 @@ static u32 counts(const struct fb *fb, const struct verdict_info *v, u32 x, u32 
 	y += text(fb, x, y, w, line, scale, fbcon_palette[v->errors ? FBCON_RED : FBCON_NORMAL]);
 	snprintf(line, sizeof(line), "of %u planned", v->planned);
 	y += text(fb, x, y, w, line, scale, fbcon_palette[FBCON_NORMAL]);
+	return y - y0;
+}
+
+static const char *cet_state(bool enumerated, bool enforced)
+{
+	if (!enumerated)
+		return "not enumerated";
+	return enforced ? "enumerated, enforced" : "enumerated, not enforced";
+}
+
+/* What the run says about CET, and the first boot-level error by name. */
+static u32 notes(const struct fb *fb, const struct verdict_info *v, u32 x, u32 y, u32 w,
+		 u32 scale)
+{
+	char line[FBCON_MAX_COLS];
+	u32 y0 = y;
+
 	if (v->boot_errors) {
-		snprintf(line, sizeof(line), "boot/command-line errors: %u", v->boot_errors);
+		snprintf(line, sizeof(line), "boot error: %s",
+			 v->boot_error && v->boot_error[0] ? v->boot_error : "(see the log)");
 		y += text(fb, x, y, w, line, scale, fbcon_palette[FBCON_RED]);
+		if (v->boot_errors > 1) {
+			snprintf(line, sizeof(line), "... and %u more (see the log)",
+				 v->boot_errors - 1);
+			y += text(fb, x, y, w, line, scale, fbcon_palette[FBCON_RED]);
+		}
+	}
+	snprintf(line, sizeof(line), "CET shadow stacks: %s",
+		 cet_state(v->shstk_enumerated, v->cet_enforced));
+	y += text(fb, x, y, w, line, scale, fbcon_palette[FBCON_NORMAL]);
+	snprintf(line, sizeof(line), "CET IBT: %s", cet_state(v->ibt_enumerated, v->cet_enforced));
+	y += text(fb, x, y, w, line, scale, fbcon_palette[FBCON_NORMAL]);
+	snprintf(line, sizeof(line), "CET tests: %u passed, %u skipped", v->cet_passed,
+		 v->cet_skipped);
+	y += text(fb, x, y, w, line, scale, fbcon_palette[FBCON_NORMAL]);
+	if (!verdict_cet_tested(v)) {
+		const char *why = v->shstk_enumerated || v->ibt_enumerated ?
+					  "no CET test passed" :
+					  "CET not enumerated";
+		snprintf(line, sizeof(line), "%s: no CET behaviour was tested", why);
+		y += text(fb, x, y, w, line, scale, fbcon_palette[FBCON_YELLOW]);
 	}
 	return y - y0;
 }
@@ -153,6 +193,7 @@ void fbcon_verdict_draw(const struct fb *fb, u32 scale, const struct verdict_inf
 	/* Text left of it; counts twice as large where a long name still fits. */
 	u32 w = qr->x > 2 * margin ? qr->x - 2 * margin : 0;
 	u32 big = w >= 24 * FB_FONT_W * 2 * scale ? 2 * scale : scale;
-	u32 y = top + counts(fb, v, margin, top, w, big) + lh;
+	u32 y = top + counts(fb, v, margin, top, w, big);
+	y += notes(fb, v, margin, y, w, scale) + lh;
 	failures(fb, v, margin, y, w, footer - lh / 2, scale);
 }

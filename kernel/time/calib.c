@@ -4,6 +4,7 @@
  * leaf 0x15 may describe a crystal its TSC does not follow.  So every
  * source is read and each is counted by how many others agree with it.
  */
+#include "kernel/boot_error.h"
 #include "kernel/time/calib.h"
 #include "lib.h"
 
@@ -87,8 +88,8 @@ unsigned calib_run(enum cmdline_timer want, clock_lapic_read lapic, u32 div, str
 	if (forcing) {
 		pick = forced_of[want];
 		if (!c->results[pick].ok) {
-			diag("ERROR: timer=%s: that clock is not usable (%s)", clock_name(pick),
-			     c->results[pick].why);
+			boot_error("timer=%s: that clock is not usable (%s)", clock_name(pick),
+			           c->results[pick].why);
 			errors++;
 			pick = CLOCK_NR;
 		}
@@ -103,8 +104,8 @@ unsigned calib_run(enum cmdline_timer want, clock_lapic_read lapic, u32 div, str
 	}
 	c->source = pick;
 	if (pick == CLOCK_NR) {
-		diag("ERROR: timer: no clock to calibrate against (cpuid, pmtmr, hpet and pit all "
-		     "failed): timer rates are guesses");
+		boot_error("timer: no clock to calibrate against (cpuid, pmtmr, hpet and pit all "
+		           "failed): timer rates are guesses");
 		return errors + 1;
 	}
 	c->tsc_hz = c->results[pick].tsc_hz;
@@ -124,9 +125,9 @@ unsigned calib_run(enum cmdline_timer want, clock_lapic_read lapic, u32 div, str
 		    support(c, j) >= support(c, pick) && j != CLOCK_PIT)
 			outvoted = false;
 	if (!outvoted) {
-		diag("ERROR: timer: %s%s disagrees with %s by more than %u per mille; using %s",
-		     forcing ? "timer=" : "", clock_name(pick), others, CALIB_AGREE_PERMILLE,
-		     clock_name(pick));
+		boot_error("timer: %s%s disagrees with %s by more than %u per mille; using %s",
+		           forcing ? "timer=" : "", clock_name(pick), others, CALIB_AGREE_PERMILLE,
+		           clock_name(pick));
 		errors++;
 	} else {
 		diag("timer: %s disagrees with %s, which more clocks confirm (or which the PIT "

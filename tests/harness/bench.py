@@ -1,6 +1,7 @@
-"""Boot-time benchmark: median launch-to-verdict per platform, with the
-default suite and with no test selected, so the suite's own cost shows
-apart from firmware and emulator start-up."""
+"""Boot-time benchmark: launch-to-verdict per platform (min, median and
+max), with the default suite and with no test selected, so the suite's own
+cost shows apart from firmware and emulator start-up.  Each run prints its
+time as it ends: a slow platform shows it is moving."""
 
 import os
 import statistics
@@ -13,26 +14,39 @@ TARGETS = {"qemu-kernel": 0.3, "bochs": 1.5}
 EMPTY = "tests="
 
 
-def _measure(plat, ctx, runs, work):
-    """Median seconds to the verdict, or (None, why) when a run had none."""
+def _measure(plat, ctx, runs, work, out=print):
+    """The seconds to the verdict of each run, or (None, why) when a run
+    had none."""
     launch = plat.prepare(ctx)
     label = "default" if ctx.cmdline is None else "empty"
     times = []
     for i in range(runs):
         log = os.path.join(work, "%s.%s.%d.log" % (plat.name, label, i))
-        out = runner.run(launch, plat.timeout, log,
-                         os.path.join(work, "%s.emu.log" % plat.name))
-        if out.interrupted:
+        done = runner.run(launch, plat.timeout, log,
+                          os.path.join(work, "%s.emu.log" % plat.name))
+        if done.interrupted:
             raise KeyboardInterrupt
-        if out.verdict_seconds is None:
+        if done.verdict_seconds is None:
+            out("  %-12s %-7s run %d/%d: no verdict" % (plat.name, label,
+                                                       i + 1, runs))
             return None, "no verdict (%s; see %s)" % (
-                out.crash or out.result.crash_reason() or "?", log)
-        times.append(out.verdict_seconds)
-    return statistics.median(times), None
+                done.crash or done.result.crash_reason() or "?", log)
+        times.append(done.verdict_seconds)
+        out("  %-12s %-7s run %d/%d: %.2f s" % (plat.name, label, i + 1, runs,
+                                                done.verdict_seconds))
+    return times, None
 
 
 def _fmt(seconds):
     return "-" if seconds is None else "%.2f s" % seconds
+
+
+def _spread(times):
+    """min/median/max, or '-' without times."""
+    if not times:
+        return "-"
+    return "%.2f/%.2f/%.2f" % (min(times), statistics.median(times),
+                               max(times))
 
 
 def main(root, runs, names, build=None, kernel=None, iso=None, out=print):
@@ -47,15 +61,17 @@ def main(root, runs, names, build=None, kernel=None, iso=None, out=print):
             work = os.path.join(ctx.build, "results", "bench")
             os.makedirs(work, exist_ok=True)
             try:
-                median, why = _measure(plat, ctx, runs, work)
+                times, why = _measure(plat, ctx, runs, work, out)
             except platforms.PlatformError as e:
-                median, why = None, str(e)
-            medians.append(median)
+                times, why = None, str(e)
+            medians.append(times)
             if why:
                 failed = True
                 notes.append("%s: %s" % ("default" if cmdline is None
                                          else EMPTY, why))
-        full, empty = medians
+        full_times, empty_times = medians
+        full = statistics.median(full_times) if full_times else None
+        empty = statistics.median(empty_times) if empty_times else None
         suite = full - empty if full is not None and empty is not None \
             else None
         target = TARGETS.get(name)
@@ -66,15 +82,16 @@ def main(root, runs, names, build=None, kernel=None, iso=None, out=print):
         else:
             mark = "target %.1f s: %s" % (
                 target, "met" if full <= target else "MISSED")
-        rows.append((name, full, empty, suite, mark, notes))
+        rows.append((name, full_times, empty_times, suite, mark, notes))
 
-    out("launch-to-verdict, median of %d run%s" % (runs,
-                                                   "" if runs == 1 else "s"))
-    out("%-12s %10s %10s %10s  %s" % ("platform", "default", EMPTY,
-                                      "suite", "target"))
-    for name, full, empty, suite, mark, notes in rows:
-        out("%-12s %10s %10s %10s  %s" % (name, _fmt(full), _fmt(empty),
-                                          _fmt(suite), mark))
+    out("launch-to-verdict in seconds, min/median/max of %d run%s; suite = "
+        "difference of the medians" % (runs, "" if runs == 1 else "s"))
+    out("%-12s %17s %17s %8s  %s" % ("platform", "default", EMPTY,
+                                     "suite", "target (median)"))
+    for name, full_times, empty_times, suite, mark, notes in rows:
+        out("%-12s %17s %17s %8s  %s" % (name, _spread(full_times),
+                                         _spread(empty_times), _fmt(suite),
+                                         mark))
         for n in notes:
             out("    " + n)
     out("logs: %s" % os.path.join(build or os.path.join(root, "build"),

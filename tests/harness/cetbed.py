@@ -10,18 +10,21 @@ expectation file), 130 interrupted.
 import argparse
 import os
 import re
+import shlex
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench            # noqa: E402
 import expect           # noqa: E402
+import htmlreport       # noqa: E402
 import junit            # noqa: E402
 import ktap             # noqa: E402
 import platforms        # noqa: E402
 import report           # noqa: E402
 import runner           # noqa: E402
 import summary          # noqa: E402
+import testlist         # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -41,16 +44,50 @@ def expect_path(platform, override=None):
                                     platform + ".expect")
 
 
+def planned_names(kernel, cmdline):
+    """The names of the tests a run of this kernel with this command line
+    plans, read from the image; None when the image cannot say."""
+    try:
+        return [t.name for t in testlist.selected(
+            testlist.read(kernel or os.path.join(ROOT, "build", "kernel.elf")),
+            cmdline)]
+    except testlist.TestListError:
+        return None
+
+
+def rerun_command(argv, result, cmp, cmdline):
+    """A shell command, quoted to paste back, that reruns the tests that
+    did not end as expected (or the crashed one), keeping the other
+    options of the command line."""
+    names = [c.test.name for c in cmp.mismatches
+             if c.test.name != ktap.BOOT_TEST]
+    if cmp.crash and result.last_started and result.last_started[1]:
+        names.append(result.last_started[1])
+    words = [w for w in (cmdline or "").split()
+             if not w.startswith("tests=")]
+    if names:
+        words.append("tests=" + ",".join(dict.fromkeys(names)))
+    return shlex.join(list(argv) + (["--cmdline", " ".join(words)]
+                                    if words else []))
+
+
 def evaluate(platform, result, expectations, path, cmdline=None, crash=None,
              problems=(), out=None, xml_path=None, log_path=None,
-             seconds=0.0):
+             seconds=0.0, kernel=None, rerun=None):
     """Compare, write JUnit, print the summary; return the exit status.
+    rerun: the harness command that made this run, to print one that runs
+    only the tests that went wrong.
     Every way into the harness ends here, so they all judge alike."""
     out = out or sys.stdout
     cmp = expect.compare(result, expectations, cmdline, crash)
     cmp.problems.extend(problems)
+    if rerun and (cmp.mismatches or cmp.crash):
+        out.write("  rerun: %s\n" % rerun_command(rerun, result, cmp,
+                                                   cmdline))
     if xml_path:
-        tree = junit.build(platform, result, cmp, seconds, cmdline, log_path)
+        names = planned_names(kernel, cmdline) if cmp.crash else None
+        tree = junit.build(platform, result, cmp, seconds, cmdline, log_path,
+                           names)
         junit.write(xml_path, tree)
     for line in report.summary(platform, result, cmp, shown(path)):
         out.write(line + "\n")
@@ -59,7 +96,7 @@ def evaluate(platform, result, expectations, path, cmdline=None, crash=None,
 
 
 def execute(platform, launch, timeout, results_dir, expectations, path,
-            out=None, verbose=False):
+            out=None, verbose=False, kernel=None, rerun=None):
     """Run one prepared launch to the end and judge it."""
     out = out or sys.stdout
     os.makedirs(results_dir, exist_ok=True)
@@ -68,10 +105,13 @@ def execute(platform, launch, timeout, results_dir, expectations, path,
     if launch.device:
         out.write("%s: listening to %s at %d baud\n" % (
             platform, launch.device, launch.baud))
+        # Nothing happens until a person boots the machine: say so.
+        out.write("  waiting up to %g s for the machine's KTAP output: boot "
+                  "it now (Ctrl-C stops)\n" % timeout)
     else:
-        out.write("%s: %s\n" % (platform, " ".join(launch.argv)))
+        out.write("%s: %s\n" % (platform, shlex.join(launch.argv)))
     if launch.cmdline is not None:
-        out.write("  cmdline: %r\n" % launch.cmdline)
+        out.write("  cmdline: %s\n" % shlex.quote(launch.cmdline))
     out.flush()
     outcome = runner.run(launch, timeout, log_path,
                          os.path.join(results_dir, platform + ".emu.log"),
@@ -85,7 +125,7 @@ def execute(platform, launch, timeout, results_dir, expectations, path,
     status = evaluate(platform, outcome.result, expectations, path,
                       launch.cmdline, outcome.crash, outcome.problems, out,
                       os.path.join(results_dir, platform + ".xml"), log_path,
-                      outcome.seconds)
+                      outcome.seconds, kernel, rerun)
     return EXIT_INTERRUPTED if outcome.interrupted else status
 
 
@@ -138,9 +178,18 @@ def cmd_run(args):
             expectations.update(more)
     launch = plat.prepare(ctx)
     timeout = args.timeout or plat.timeout
-    return execute(getattr(args, "name", None) or plat.name, launch, timeout,
+    # A run with its own command line keeps its own files: the full run's
+    # log and JUnit file (and the report built from them) stay.
+    name = getattr(args, "name", None) or (
+        plat.name + "-cmdline" if args.cmdline is not None and
+        plat.family != "device" else plat.name)
+    return execute(name, launch, timeout,
                    os.path.join(ctx.build, "results"), expectations, path,
-                   verbose=args.verbose)
+                   verbose=args.verbose, kernel=ctx.kernel,
+                   rerun=["python3", "tests/harness/cetbed.py", "run",
+                          plat.name] + (["--device", ctx.device]
+                                        if ctx.device else []) +
+                   (["--expect", args.expect] if args.expect else []))
 
 
 def cmd_run_all(args):
@@ -187,7 +236,7 @@ def cmd_parse(args):
             live(ev)
     result = p.finish()
     return evaluate(name, result, expectations, path, args.cmdline,
-                    xml_path=args.xml, log_path=args.log)
+                    xml_path=args.xml, log_path=args.log, kernel=args.kernel)
 
 
 def _efivar_text(path):
@@ -226,6 +275,9 @@ def cmd_decode_summary(args):
             # An unfinished run has no verdict to match anything.
             return EXIT_MATCH if progress["done"] else EXIT_MISMATCH
     else:
+        if args.text == "-" and sys.stdin.isatty():
+            print("cetbed: reading the summary line from the terminal "
+                  "(paste it, then Ctrl-D)", file=sys.stderr)
         text = sys.stdin.read() if args.text == "-" else args.text
     try:
         d = summary.decode(text)
@@ -258,6 +310,49 @@ def cmd_bench(args):
                       args.kernel, args.iso)
 
 
+def cmd_report(args):
+    """The conformance report from the logs already in the results
+    directory; touches no emulator."""
+    results = args.results or os.path.join(ROOT, "build", "results")
+    if not os.path.isdir(results):
+        print("cetbed: no results directory %s: run 'make test' first"
+              % shown(results), file=sys.stderr)
+        return EXIT_HARNESS
+    index, columns, groups = htmlreport.write(
+        results, os.path.join(ROOT, "tests", "expect"),
+        kernel=args.kernel or os.path.join(ROOT, "build", "kernel.elf"))
+    if not columns:
+        print("cetbed: no log in %s has an expectation file: run 'make "
+              "test' first" % shown(results), file=sys.stderr)
+        return EXIT_HARNESS
+    print("report: %s (%d tests in %d areas, %d platforms: %s)" % (
+        shown(index), sum(len(n) for _, n in groups), len(groups),
+        len(columns), ", ".join(c.name for c in columns)))
+    print("        %s" % shown(os.path.join(os.path.dirname(index),
+                                            "summary.md")))
+    return EXIT_MATCH
+
+
+def cmd_list_tests(args):
+    """Every test in the image, with its area, in run order; no boot."""
+    kernel = args.kernel or os.path.join(ROOT, "build", "kernel.elf")
+    try:
+        tests = testlist.read(kernel)
+    except testlist.TestListError as e:
+        print("cetbed: %s (build it with 'make')" % e, file=sys.stderr)
+        return EXIT_HARNESS
+    chosen = testlist.selected(tests, args.cmdline) \
+        if args.cmdline is not None else tests
+    for t in chosen:
+        if args.names:
+            print(t.name)
+        else:
+            print("%-6s %s%s" % (t.area, t.name,
+                                 "  (opt-in: runs only when named exactly)"
+                                 if t.optin else ""))
+    return EXIT_MATCH
+
+
 def cmd_list(args):
     for p in platforms.PLATFORMS.values():
         if getattr(args, "matrix", False) and not p.matrix:
@@ -268,6 +363,30 @@ def cmd_list(args):
         print("%-24s %-6s boots %-6s timeout %3d s" % (p.name, p.family,
                                                        p.boot, p.timeout))
     return 0
+
+
+def positive_seconds(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number of seconds"
+                                         % text) from None
+    if not v > 0 or v != v or v == float("inf"):
+        raise argparse.ArgumentTypeError("must be more than 0 seconds, "
+                                         "not %s" % text)
+    return v
+
+
+def baud_rate(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % text) \
+            from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError("must be a line speed such as "
+                                         "115200, not %s" % text)
+    return v
 
 
 def parser():
@@ -284,7 +403,7 @@ def parser():
     p.add_argument("platform", help=", ".join(platforms.PLATFORMS))
     p.add_argument("--cmdline", help="kernel command line, e.g. "
                    "'tests=shstk_*' (ISO platforms get a variant ISO)")
-    p.add_argument("--timeout", type=float,
+    p.add_argument("--timeout", type=positive_seconds,
                    help="seconds before the run is a CRASH (QEMU %d, Bochs "
                    "%d)" % (platforms.QEMU_TIMEOUT, platforms.BOCHS_TIMEOUT))
     p.add_argument("--expect", help="expectation file "
@@ -297,7 +416,7 @@ def parser():
                    "(default: the platform's)")
     p.add_argument("--device", help="serial platform: the tty to listen "
                    "to, e.g. /dev/ttyUSB0")
-    p.add_argument("--baud", type=int, default=115200,
+    p.add_argument("--baud", type=baud_rate, default=115200,
                    help="serial platform: line speed (115200)")
     images(p)
     p.set_defaults(func=cmd_run)
@@ -306,7 +425,8 @@ def parser():
                        "summary; non-zero if any does not match")
     p.add_argument("platforms", nargs="+", metavar="PLATFORM")
     p.add_argument("--cmdline", help="kernel command line for every platform")
-    p.add_argument("--timeout", type=float, help="seconds per platform")
+    p.add_argument("--timeout", type=positive_seconds,
+                   help="seconds per platform")
     p.add_argument("--expect", default=None, help=argparse.SUPPRESS)
     p.add_argument("-v", "--verbose", action="store_true")
     p.add_argument("--bochs3-root", help="Debian 13 root holding Bochs 3.0")
@@ -320,6 +440,8 @@ def parser():
     p.add_argument("--expect", help="expectation file to use instead")
     p.add_argument("--cmdline", help="the command line the log was run with")
     p.add_argument("--xml", help="also write JUnit XML here")
+    p.add_argument("--kernel", help="kernel ELF the log came from, to name "
+                   "the tests a crash left unreported (build/kernel.elf)")
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("decode-summary", help="decode the summary line of "
@@ -345,6 +467,21 @@ def parser():
     images(p)
     p.set_defaults(func=cmd_bench)
 
+    p = sub.add_parser("report", help="write the conformance report "
+                       "(results/index.html, summary.md) from existing logs")
+    p.add_argument("--results", help="directory holding PLATFORM.log "
+                   "(build/results)")
+    p.add_argument("--kernel", help="kernel ELF that names areas and "
+                   "unreported tests (build/kernel.elf)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("list-tests", help="the tests in the kernel image "
+                       "and their areas, read without booting")
+    p.add_argument("--kernel", help="kernel ELF (build/kernel.elf)")
+    p.add_argument("--cmdline", help="only those this command line selects")
+    p.add_argument("--names", action="store_true", help="names only")
+    p.set_defaults(func=cmd_list_tests)
+
     p = sub.add_parser("list", help="the platforms and their timeouts")
     p.add_argument("--matrix", action="store_true",
                    help="only make test-matrix's configurations")
@@ -358,6 +495,10 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         return args.func(args)
+    except BrokenPipeError:
+        # `... | head`: the reader has what it wanted.
+        sys.stderr.close()
+        return EXIT_MATCH
     except (platforms.PlatformError, expect.ExpectError, OSError) as e:
         sys.stdout.flush()
         print("cetbed: error: %s" % e, file=sys.stderr)

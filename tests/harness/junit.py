@@ -30,8 +30,48 @@ def _case(suite, platform, name):
     return _sub(suite, "testcase", classname="cetbed." + platform, name=name)
 
 
-def build(platform, result, cmp, seconds=0.0, cmdline=None, log_path=None):
-    """Return an ElementTree for this run."""
+def _not_run(suite, platform, result, cmp, names):
+    """A crashed run still lists every planned test, so CI history keeps
+    them: the test that was running is the error, the rest are skipped.
+    names: the planned tests in order (from the kernel image), or None.
+    Returns (errors, skipped, testcases added, crash carried)."""
+    plan = result.plan if result.plan is not None else \
+        (len(names) if names is not None else 0)
+    if names is not None and (len(names) != plan or any(
+            t.number > len(names) or names[t.number - 1] != t.name
+            for t in result.tests)):
+        names = None            # another build's list would misname them
+    seen = {t.number for t in result.tests}
+    last = result.last_started
+    if last is not None and last[0] in seen:
+        last = None             # it reported; the run stopped after it
+    where = "in test %d %s" % last if last else (
+        "before its plan" if result.plan is None else
+        "after test %d" % max(seen) if seen else "before test 1")
+    errors = skipped = added = 0
+    carried = False
+    for n in range(1, plan + 1):
+        if n in seen:
+            continue
+        name = names[n - 1] if names else (
+            last[1] if last and last[0] == n and last[1] else "test_%d" % n)
+        case = _case(suite, platform, name)
+        added += 1
+        if last and last[0] == n:
+            errors += 1
+            carried = True
+            _sub(case, "error", message=cmp.crash,
+                 type="CRASH").text = _text(result.unreported)
+        else:
+            skipped += 1
+            _sub(case, "skipped", message="not run: the run stopped " + where)
+    return errors, skipped, added, carried
+
+
+def build(platform, result, cmp, seconds=0.0, cmdline=None, log_path=None,
+          names=None):
+    """Return an ElementTree for this run.  names: the tests the plan
+    promises, in order, to name those a crash left unreported."""
     root = ET.Element("testsuites")
     suite = _sub(root, "testsuite", name="cetbed." + platform)
     props = _sub(suite, "properties")
@@ -65,19 +105,25 @@ def build(platform, result, cmp, seconds=0.0, cmdline=None, log_path=None):
             _sub(case, "failure", message=c.note,
                  type=t.outcome).text = detail
 
+    extra = 0
     if cmp.crash:
-        errors += 1
-        case = _case(suite, platform, "CRASH")
-        _sub(case, "error", message=cmp.crash,
-             type="CRASH").text = _text(result.diagnostics)
+        e, sk, extra, carried = _not_run(suite, platform, result, cmp, names)
+        errors += e
+        skipped += sk
+        if not carried:
+            # No planned test was running: the run itself is the error.
+            errors += 1
+            extra += 1
+            case = _case(suite, platform, "CRASH")
+            _sub(case, "error", message=cmp.crash,
+                 type="CRASH").text = _text(result.diagnostics)
     if cmp.problems:
         failures += 1
         case = _case(suite, platform, "run")
         _sub(case, "failure", message=cmp.problems[0],
              type="MISMATCH").text = _text(cmp.problems)
 
-    tests = len(cmp.checks) + (1 if cmp.crash else 0) + \
-        (1 if cmp.problems else 0)
+    tests = len(cmp.checks) + extra + (1 if cmp.problems else 0)
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))

@@ -23,8 +23,15 @@ _RESULT = re.compile(r"(not ok|ok) (\d+)(?:[ \t]+(.*))?$")
 _START = re.compile(r"# start (\d+)(?: (\S+))?\s*$")
 _KERROR = re.compile(r"# ERROR: ?(.*)$")
 _FINGERPRINT = re.compile(r"# (cpu|cet): (.*)$")
+# A fingerprint line is nothing but key=value words; prose under the same
+# prefix ("# cet: not enumerated (CPUID...=0)") stays a diagnostic.
+_FIELD = re.compile(r"[a-z_][a-z0-9_]*=\S*$")
 _DIAG = re.compile(r"#(?: (.*)|)$")
 _VERDICT = re.compile(r"Test result: (\S+)\s*$")
+
+# The result the kernel adds after the tests for boot-level errors (unknown
+# command-line options, bad boot information): no test of the image.
+BOOT_TEST = "boot"
 
 # The errors finish() records when a run stopped early.
 _CRASH_ERRORS = ("no verdict line", "no plan line", "plan 1..")
@@ -196,9 +203,9 @@ class Parser:
             # from firmware before the header are noise.
             if r.version is None:
                 return False
-            if m.re is _FINGERPRINT:
-                values = dict(kv.split("=", 1) for kv in m.group(2).split()
-                              if "=" in kv)
+            words = m.group(2).split() if m.re is _FINGERPRINT else ()
+            if words and all(_FIELD.match(w) for w in words):
+                values = dict(kv.split("=", 1) for kv in words)
                 # The kernel may spread one group over several lines.
                 r.fingerprint.setdefault(m.group(1), {}).update(values)
                 events.append(Event("fingerprint", (m.group(1), values)))

@@ -18,6 +18,11 @@ BOCHS_TERM = "/usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so.0"
 BOCHS3_VGA = "/usr/share/bochs/VGABIOS-lgpl-latest"
 BOCHS3_ROOT = "build/bochs3-root"
 BOCHS3_SETUP = "scripts/bochs3-root.sh " + BOCHS3_ROOT
+# Inside the Debian 13 root: Debian's bochs is a shell wrapper around these.
+BOCHS3_BIN = "usr/bin/bochs-bin"
+BOCHS3_LOADER = "lib64/ld-linux-x86-64.so.2"
+BOCHS3_LIBS = ("lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu")
+BOCHS3_PLUGINS = "usr/lib/x86_64-linux-gnu/bochs/plugins"
 
 APT_QEMU = "apt-get install qemu-system-x86"
 APT_OVMF = "apt-get install ovmf"
@@ -79,10 +84,7 @@ class Platform:
         return os.path.join(ctx.build, "results")
 
     def workdir(self, ctx):
-        """A private directory for this platform's generated files; Bochs 3
-        needs it inside its root so the chrooted emulator can see it."""
-        if self.family == "bochs3":
-            return os.path.join(ctx.bochs3_root, "cetbed", self.name)
+        """A private directory for this platform's generated files."""
         return os.path.join(self.results(ctx), self.name)
 
     def check(self, ctx):
@@ -103,13 +105,11 @@ class Platform:
             _need_file(BOCHS_TERM, APT_BOCHS)
         else:
             root = ctx.bochs3_root
-            if not os.path.isfile(os.path.join(root, "usr/bin/bochs")):
-                raise PlatformError(
-                    "Bochs 3.0 root %s is missing or incomplete: run "
-                    "'%s' (as root)" % (root, BOCHS3_SETUP))
-            if os.geteuid() != 0:
-                raise PlatformError("%s runs Bochs 3.0 with chroot, which "
-                                    "needs root" % self.name)
+            for f in (BOCHS3_BIN, BOCHS3_LOADER):
+                if not os.path.isfile(os.path.join(root, f)):
+                    raise PlatformError(
+                        "Bochs 3.0 root %s is missing or incomplete (no "
+                        "/%s): run '%s' (as root)" % (root, f, BOCHS3_SETUP))
         needs_kernel = self.boot == "kernel" or ctx.cmdline is not None
         image = ctx.kernel if needs_kernel else ctx.iso
         if not os.path.isfile(image):
@@ -167,33 +167,41 @@ class Platform:
                       cmdline=ctx.cmdline, require=self.require)
 
     def _bochs(self, ctx, work, iso):
+        where = os.path.abspath(work)
+        # The term display needs a terminal type even with no terminal.
+        env = {"TERM": "vt100"}
         if self.family == "bochs3":
-            # The chrooted emulator sees the root as '/': name every file
-            # by its path inside the root.
-            inner = "/" + os.path.relpath(work, ctx.bochs3_root)
-            shutil.copyfile(iso, os.path.join(work, "cetbed.iso"))
-            iso_path = inner + "/cetbed.iso"
-            vga, where = BOCHS3_VGA, inner
-            prefix = ["chroot", ctx.bochs3_root]
+            # Debian 13's Bochs needs Debian 13's libc: it runs through the
+            # root's own dynamic loader and libraries, without chroot (so
+            # without root), and finds its plugins, BIOS images and terminal
+            # description inside the root.
+            r = ctx.bochs3_root
+            bios = os.path.join(r, BOCHS_BIOS.lstrip("/"))
+            vga = os.path.join(r, BOCHS3_VGA.lstrip("/"))
+            prefix = [os.path.join(r, BOCHS3_LOADER), "--library-path",
+                      ":".join(os.path.join(r, d) for d in BOCHS3_LIBS),
+                      os.path.join(r, BOCHS3_BIN)]
+            env.update({
+                "LTDL_LIBRARY_PATH": os.path.join(r, BOCHS3_PLUGINS),
+                "BXSHARE": os.path.join(r, "usr/share/bochs"),
+                "TERMINFO_DIRS": ":".join(os.path.join(r, d) for d in (
+                    "usr/share/terminfo", "lib/terminfo"))})
         else:
-            iso_path, vga, where = os.path.abspath(iso), BOCHS_VGA, \
-                os.path.abspath(work)
-            prefix = []
+            bios, vga, prefix = BOCHS_BIOS, BOCHS_VGA, ["bochs"]
         serial = os.path.join(work, "serial.log")
-        rc = bochsrc(self.cpu, iso_path, vga, where + "/serial.log")
+        rc = bochsrc(self.cpu, os.path.abspath(iso), vga,
+                     where + "/serial.log", bios)
         with open(os.path.join(work, "bochsrc"), "w") as f:
             f.write(rc)
         with open(os.path.join(work, "continue"), "w") as f:
             f.write("c\n")
-        argv = prefix + ["bochs", "-q", "-f", where + "/bochsrc",
+        argv = prefix + ["-q", "-f", where + "/bochsrc",
                          "-rc", where + "/continue"]
-        # The term display needs a terminal type even with no terminal.
-        return Launch(argv, os.path.abspath(work), serial_file=serial,
-                      env={"TERM": "vt100"}, cmdline=ctx.cmdline,
-                      require=self.require)
+        return Launch(argv, where, serial_file=serial, env=env,
+                      cmdline=ctx.cmdline, require=self.require)
 
 
-def bochsrc(cpu, iso, vga, serial):
+def bochsrc(cpu, iso, vga, serial, bios=BOCHS_BIOS):
     # A low ips and no clock sync shorten the BIOS and UART waits, which
     # Bochs counts in instructions; ignore_bad_msrs=0 makes an unmodelled
     # MSR fault instead of reading 0.
@@ -202,7 +210,7 @@ def bochsrc(cpu, iso, vga, serial):
         "ignore_bad_msrs=0" % cpu,
         "megs: 32",
         "clock: sync=none",
-        "romimage: file=%s, options=fastboot" % BOCHS_BIOS,
+        "romimage: file=%s, options=fastboot" % bios,
         "vgaromimage: file=%s" % vga,
         "ata0-master: type=cdrom, path=%s, status=inserted" % iso,
         "boot: cdrom",
@@ -267,6 +275,18 @@ def _need_tty(path):
     if not stat.S_ISCHR(mode):
         raise PlatformError("%s is not a character device (a serial "
                             "port such as /dev/ttyUSB0 or /dev/ttyS0)" % path)
+    # /dev/null and friends are character devices too: ask the driver.
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError as e:
+        raise PlatformError("%s: %s" % (path, e.strerror)) from None
+    try:
+        if not os.isatty(fd):
+            raise PlatformError("%s is not a terminal device (a serial "
+                                "port such as /dev/ttyUSB0 or /dev/ttyS0)"
+                                % path)
+    finally:
+        os.close(fd)
 
 
 def _need_file(path, install):

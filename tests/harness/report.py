@@ -88,6 +88,23 @@ def verdict_word(cmp):
     return "MATCH" if cmp.matched else "MISMATCH"
 
 
+def exit_note(result, cmp, expect_path):
+    """One line that ties the counts, the kernel's verdict and the exit
+    status together, so "0 failed" beside "verdict FAILURE" reads right."""
+    if cmp.crash:
+        return "exit status 1: the run stopped early (CRASH above)"
+    if not cmp.matched:
+        n = len(cmp.mismatches) + len(cmp.problems)
+        return "exit status 1: %d difference%s from %s (above)" % (
+            n, "" if n == 1 else "s", expect_path)
+    div = cmp.count("failed as expected")
+    why = ""
+    if result.verdict == "FAILURE" and div:
+        why = "; the kernel's FAILURE verdict is the %d known divergence%s " \
+            "listed there" % (div, "" if div == 1 else "s")
+    return "exit status 0: every test ended as %s says%s" % (expect_path, why)
+
+
 def summary(platform, result, cmp, expect_path):
     """Closing lines: the mismatches, one platform line, the count line."""
     lines = []
@@ -103,10 +120,12 @@ def summary(platform, result, cmp, expect_path):
     passed, failed, skipped = counts(cmp)
     word = verdict_word(cmp)
     parts = ["%d passed" % passed]
+    shown_as = {"skipped as expected": "skipped as expected",
+                "failed as expected": "known divergences failed as listed"}
     for note in ("skipped as expected", "failed as expected"):
         n = cmp.count(note)
         if n:
-            parts.append("%d %s" % (n, note))
+            parts.append("%d %s" % (n, shown_as[note]))
     if cmp.mismatches:
         parts.append("%d not as expected in %s" % (len(cmp.mismatches),
                                                     expect_path))
@@ -117,6 +136,7 @@ def summary(platform, result, cmp, expect_path):
         parts.append("last test started: %s" % result.last_started_text())
     parts.append("verdict %s" % (result.verdict or "none"))
     lines.append("%s: %s (%s)" % (platform, word, ", ".join(parts)))
+    lines.append("  " + exit_note(result, cmp, expect_path))
     tail = "%d passed, %d failed" % (passed, failed)
     if skipped:
         tail += ", %d skipped" % skipped

@@ -164,8 +164,10 @@ class _Stream:
         self.parser = ktap.Parser()
         self.buf = b""
         self.verdict_at = None
+        self.nbytes = 0
 
     def push(self, data, t0):
+        self.nbytes += len(data)
         self.log.write(data)
         self.log.flush()
         self.buf += data
@@ -268,6 +270,10 @@ def run_device(launch, timeout, log_path, on_event=None):
         out.seconds = time.monotonic() - t0
         out.result = stream.close(t0)
         out.verdict_seconds = stream.verdict_at
+    if out.crash and out.result.version is None and stream.nbytes:
+        # Bytes at the wrong speed decode as garbage and never as a header.
+        out.crash = "%d bytes but no KTAP: wrong baud rate? (%s)" % (
+            stream.nbytes, out.crash)
     return out
 
 

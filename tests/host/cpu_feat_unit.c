@@ -25,6 +25,17 @@ void diag(const char *fmt, ...)
 	nr_diag++;
 }
 
+/* The kernel's boot_error() prints "# ERROR: ..." through diag() and counts. */
+void boot_error(const char *fmt, ...)
+{
+	__builtin_va_list ap;
+
+	__builtin_va_start(ap, fmt);
+	vsnprintf(last_diag, sizeof(last_diag), fmt, ap);
+	__builtin_va_end(ap);
+	nr_diag++;
+}
+
 static void detect(void)
 {
 	memset(&cpu, 0, sizeof(cpu));

@@ -290,6 +290,16 @@ static void write_ppm(const char *dir, const char *name, const struct fb *fb)
 	fclose(f);
 }
 
+/* Pixels of one color left of column `right`, below the banner. */
+static unsigned count_color(const struct fb *fb, u32 right, u32 rgb)
+{
+	unsigned n = 0;
+	for (u32 y = fb->height / 4; y < fb->height; y++)
+		for (u32 x = 0; x < right; x++)
+			n += rgb_at(fb, x, y) == rgb;
+	return n;
+}
+
 static void test_verdict_screen(const char *dir)
 {
 	struct fb fb = make_fb(1280, 800, 4, 1280 * 4 + 64, true);
@@ -312,6 +322,29 @@ static void test_verdict_screen(const char *dir)
 	EXPECT(padding_intact(&fb));
 	if (dir)
 		write_ppm(dir, "verdict.ppm", &fb);
+	free(fb.base);
+
+	/* PASS is green only where CET was enumerated, enforced and a CET test passed. */
+	struct verdict_info pass = { .verdict = VERDICT_SUCCESS, .version = "1a2b3c4",
+				     .planned = 10, .passed = 8, .skipped = 2, .cet_skipped = 2 };
+	fb = make_fb(1280, 800, 4, 1280 * 4, true);
+	fbcon_verdict_draw(&fb, fb_text_scale(fb.width, fb.height), &pass, &qr);
+	EXPECT(rgb_at(&fb, 0, 0) == 0xe0c020);
+	if (dir)
+		write_ppm(dir, "verdict-no-cet.ppm", &fb);
+	pass.shstk_enumerated = pass.ibt_enumerated = pass.cet_enforced = true;
+	fbcon_verdict_draw(&fb, fb_text_scale(fb.width, fb.height), &pass, &qr);
+	EXPECT(rgb_at(&fb, 0, 0) == 0xe0c020);
+	pass.cet_passed = 5;
+	fbcon_verdict_draw(&fb, fb_text_scale(fb.width, fb.height), &pass, &qr);
+	EXPECT(rgb_at(&fb, 0, 0) == 0x30b040);
+	/* Nothing red left of the QR code, until a boot error is named there. */
+	EXPECT(count_color(&fb, qr.x, fbcon_palette[FBCON_RED]) == 0);
+	pass.verdict = VERDICT_ERROR;
+	pass.boot_errors = 1;
+	pass.boot_error = "unknown command-line option 'frob=1'";
+	fbcon_verdict_draw(&fb, fb_text_scale(fb.width, fb.height), &pass, &qr);
+	EXPECT(count_color(&fb, qr.x, fbcon_palette[FBCON_RED]) > 100);
 	free(fb.base);
 
 	/* More failures than fit, on a small and on a 4K panel, 24 bpp. */

@@ -9,6 +9,7 @@ import unittest
 
 import support
 import expect
+import ktap
 import platforms
 
 SMEP_SKIP = "SKIP mm_smep CPUID.(7,0):EBX[7] SMEP not enumerated here\n"
@@ -177,6 +178,22 @@ class ThroughTheCli(unittest.TestCase):
                                            "--expect", path)
             self.assertEqual(status, 2)
             self.assertRegex(err, r"bad\.expect:1: .*" + re.escape(why))
+
+
+
+class Rerun(unittest.TestCase):
+    def test_rerun_command_pastes_back(self):
+        import shlex
+        import cetbed
+        r = ktap.parse(["KTAP version 1", "1..2", "ok 1 a_one",
+                        "not ok 2 b_two", "Test result: FAILURE"])
+        cmp = expect.compare(r, {}, "tests=* screen=30 x='y z'")
+        line = cetbed.rerun_command(["python3", "cetbed.py", "run", "q"],
+                                    r, cmp, "tests=* screen=30 x='y z'")
+        argv = shlex.split(line)
+        self.assertEqual(argv[:5], ["python3", "cetbed.py", "run", "q",
+                                    "--cmdline"])
+        self.assertEqual(argv[5], "screen=30 x='y z' tests=b_two")
 
 
 if __name__ == "__main__":

@@ -43,9 +43,38 @@ class JUnit(unittest.TestCase):
         self.assertEqual(suite.get("skipped"), "1")
 
     def test_crash_is_an_error_testcase(self):
-        c = cases(self.xml_for("truncated.log"))
-        err = c["CRASH"].find("error")
+        tree = self.xml_for("truncated.log")
+        c = cases(tree)
+        err = c["mm_smep"].find("error")
+        self.assertEqual(err.get("type"), "CRASH")
         self.assertIn("last test started: 4 mm_smep", err.get("message"))
+        self.assertIn("touching user pa", err.text)
+        # The test after the crash is still there, skipped with the reason.
+        self.assertEqual(c["test_5"].find("skipped").get("message"),
+                         "not run: the run stopped in test 4 mm_smep")
+        self.assertNotIn("CRASH", c)
+        suite = tree.getroot().find("testsuite")
+        self.assertEqual((suite.get("tests"), suite.get("errors"),
+                          suite.get("skipped")), ("5", "1", "1"))
+
+    def test_crash_names_unreported_tests_from_the_image(self):
+        r = ktap.parse(support.read_log("truncated.log").split("\n"))
+        cmp = expect.compare(r, {})
+        names = ["exc_de_divide_error", "exc_ud_invalid_opcode",
+                 "mm_page0_unmapped", "mm_smep", "mm_smap"]
+        c = cases(junit.build("p", r, cmp, names=names))
+        self.assertIsNotNone(c["mm_smap"].find("skipped"))
+        # A list from another build (names disagree) is not trusted.
+        c = cases(junit.build("p", r, cmp, names=names[::-1]))
+        self.assertIn("test_5", c)
+
+    def test_crash_before_the_plan_lists_the_planned_tests(self):
+        r = ktap.parse(["KTAP version 1", "# cetbed x"])
+        cmp = expect.compare(r, {}, None, "timeout after 5 s")
+        c = cases(junit.build("p", r, cmp, names=["a_1", "b_2"]))
+        self.assertEqual(c["a_1"].find("skipped").get("message"),
+                         "not run: the run stopped before its plan")
+        self.assertIsNotNone(c["CRASH"].find("error"))
 
     def test_control_characters_stay_well_formed(self):
         r = ktap.parse(["KTAP version 1", "1..1", "# start 1 a",

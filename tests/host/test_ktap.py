@@ -96,6 +96,30 @@ class GoodLogs(unittest.TestCase):
         self.assertEqual(r.errors, [])
 
 
+class Fields(unittest.TestCase):
+    def test_prose_cet_lines_are_no_properties(self):
+        r = ktap.parse([
+            "KTAP version 1",
+            "# cet: shstk=0 ibt=0 cet_sss=0",
+            "# cet: not enumerated (CPUID.(7,0):ECX[7]=0, EDX[20]=0); "
+            "CR4.CET left clear",
+            "# cet: state path=msr then (x)", "1..0", "Test result: SKIP"])
+        self.assertEqual(r.fingerprint, {"cet": {"shstk": "0", "ibt": "0",
+                                                 "cet_sss": "0"}})
+        self.assertIn("cet: not enumerated (CPUID.(7,0):ECX[7]=0, EDX[20]=0);"
+                      " CR4.CET left clear", r.diagnostics)
+
+    def test_no_carriage_return_in_any_field(self):
+        r = parse("captured-qemu-uefi.log")
+        self.assertTrue(r.tests and r.fingerprint)
+        texts = [r.verdict] + r.diagnostics + r.kernel_errors
+        for t in r.tests:
+            texts += [t.name, t.reason] + t.diagnostics
+        for group, values in r.fingerprint.items():
+            texts += [group] + list(values) + list(values.values())
+        self.assertFalse([t for t in texts if "\r" in t])
+
+
 class BrokenLogs(unittest.TestCase):
     def assertError(self, r, text):
         self.assertTrue(any(text in e for e in r.errors),

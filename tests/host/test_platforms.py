@@ -128,25 +128,32 @@ class Recipes(unittest.TestCase):
                      % launch.serial_file):
             self.assertIn(line + "\n", rc)
         self.assertEqual(launch.argv[:2], ["bochs", "-q"])
+        self.assertNotIn("LTDL_LIBRARY_PATH", launch.env)
         self.assertIsNone(launch.exit_codes)
         cont = launch.argv[launch.argv.index("-rc") + 1]
         self.assertEqual(support.read(cont), "c\n")
 
-    def test_bochs3_lives_inside_its_root(self):
+    def test_bochs3_runs_through_its_roots_loader_without_chroot(self):
         launch, rc = self.bochs("bochs3-sapphire-rapids")
-        inner = "/cetbed/bochs3-sapphire-rapids"
-        self.assertEqual(launch.argv[:3], ["chroot", self.ctx.bochs3_root,
-                                           "bochs"])
+        r = self.ctx.bochs3_root
+        self.assertEqual(launch.argv[:4], [
+            os.path.join(r, "lib64/ld-linux-x86-64.so.2"), "--library-path",
+            "%s/lib/x86_64-linux-gnu:%s/usr/lib/x86_64-linux-gnu" % (r, r),
+            os.path.join(r, "usr/bin/bochs-bin")])
+        self.assertNotIn("chroot", launch.argv)
+        self.assertEqual(launch.env["LTDL_LIBRARY_PATH"], os.path.join(
+            r, "usr/lib/x86_64-linux-gnu/bochs/plugins"))
         self.assertIn("cpu: model=sapphire_rapids,", rc)
-        self.assertIn("path=%s/cetbed.iso," % inner, rc)
-        self.assertIn("dev=%s/serial.log\n" % inner, rc)
-        self.assertIn("vgaromimage: file=/usr/share/bochs/"
-                      "VGABIOS-lgpl-latest\n", rc)
+        self.assertIn("path=%s," % self.iso, rc)
+        self.assertIn("romimage: file=%s/usr/share/bochs/BIOS-bochs-latest,"
+                      % r, rc)
+        self.assertIn("vgaromimage: file=%s/usr/share/bochs/"
+                      "VGABIOS-lgpl-latest\n" % r, rc)
+        # Its files stay in the results directory, never inside the root.
         self.assertEqual(launch.serial_file, os.path.join(
-            self.ctx.bochs3_root, "cetbed", "bochs3-sapphire-rapids",
+            self.ctx.build, "results", "bochs3-sapphire-rapids",
             "serial.log"))
-        self.assertTrue(os.path.isfile(os.path.join(
-            self.ctx.bochs3_root, inner[1:], "cetbed.iso")))
+        self.assertFalse(os.path.exists(os.path.join(r, "cetbed")))
 
     def test_missing_root_is_an_error_not_a_skip(self):
         with self.assertRaises(platforms.PlatformError) as cm:

@@ -2,6 +2,7 @@
 the master side must be streamed, judged and kept exactly as the same log
 from an emulator would be."""
 
+import contextlib
 import io
 import os
 import tempfile
@@ -135,6 +136,35 @@ class SerialDevice(unittest.TestCase):
                                        "--build", self.build)
         self.assertEqual(status, 2)
         self.assertIn("unsupported baud rate 12345", err)
+
+    def test_bad_options_get_one_line_not_a_traceback(self):
+        for argv, text in (
+                (["--timeout", "0"], "must be more than 0 seconds"),
+                (["--timeout", "-3"], "must be more than 0 seconds"),
+                (["--baud", "0"], "must be a line speed"),
+                (["--device", "/dev/null"], "/dev/null is not a terminal")):
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                try:
+                    status = cetbed.main(["run", "serial", "--build",
+                                          self.build, "--device", self.path]
+                                         + argv)
+                except SystemExit as e:     # argparse's usage error
+                    status = e.code
+            self.assertEqual(status, 2, argv)
+            self.assertIn(text, err.getvalue())
+            self.assertNotIn("Traceback", err.getvalue())
+
+    def test_garbage_bytes_suggest_the_baud_rate(self):
+        def write():
+            time.sleep(0.3)
+            os.write(self.master, bytes(range(128, 256)) * 3)
+        t = threading.Thread(target=write, daemon=True)
+        t.start()
+        self.addCleanup(t.join, 5)
+        status, out = self.execute(timeout=1.5)
+        self.assertEqual(status, 1)
+        self.assertIn("384 bytes but no KTAP: wrong baud rate?", out)
 
     def test_quiet_tail_after_the_verdict_is_kept(self):
         old = runner.DEVICE_TAIL
