@@ -5,6 +5,7 @@
 #include "kernel/task.h"
 #include "kernel/timer.h"
 #include "kernel/uproc.h"
+#include "kernel/linux.h"
 #include "mm/umem.h"
 #include "lib.h"
 #include "mm/layout.h"
@@ -105,6 +106,7 @@ void trap_handler(struct trap_frame *f)
 	if (f->vector >= X86_NR_EXC) {
 		if (timer_irq(f->vector)) {
 			uproc_watchdog();
+			lx_timer_wake();
 			sched_tick(f);
 			signal_check(f);
 		} else if (f->vector != 0x27 && f->vector != 0x2f && f->vector != 0xff) {

@@ -1,0 +1,127 @@
+/*
+ * A Linux program run as one KTAP test: its output goes to the console
+ * line by line as it is written (# out: / # err:), and its end becomes the
+ * result: exit status 0 passes, 4 (kselftest's skip) skips with the
+ * program's last "SKIP" line as the reason, anything else fails with the
+ * status or the signal, as Linux's wait status encodes it.
+ */
+#include "kernel/linux.h"
+#include "kernel/task.h"
+#include "lib.h"
+#include "test.h"
+
+/* Output beyond this is counted, not printed: the serial line is slow. */
+#define LX_OUTPUT_MAX (64 * 1024)
+#define KSFT_SKIP 4
+
+void lx_syscall_reset_log(void);
+void lx_proc_free_all(void);
+
+static struct {
+	char line[200];
+	size_t len;
+	int fd;
+	u64 total, dropped;
+	char skip[140];
+} out;
+
+static struct test_case lx_cases[LX_RUNS_MAX];
+
+static void flush_line(void)
+{
+	if (!out.len)
+		return;
+	for (size_t i = 0; i < out.len; i++)
+		if ((u8)out.line[i] < 0x20 || (u8)out.line[i] > 0x7e)
+			out.line[i] = out.line[i] == '\t' ? ' ' : '?';
+	diag("%s %.*s", out.fd == 2 ? "err:" : "out:", (int)out.len, out.line);
+	if (out.len >= 4 && !memcmp(out.line, "SKIP", 4))
+		snprintf(out.skip, sizeof(out.skip), "%.*s", (int)out.len, out.line);
+	out.len = 0;
+}
+
+void lx_console_write(struct uproc *p, int fd, const char *buf, size_t n)
+{
+	(void)p;
+	for (size_t i = 0; i < n; i++) {
+		if (out.total >= LX_OUTPUT_MAX) {
+			out.dropped++;
+			continue;
+		}
+		out.total++;
+		if (fd != out.fd)
+			flush_line();
+		out.fd = fd;
+		if (buf[i] == '\n') {
+			flush_line();
+			continue;
+		}
+		out.line[out.len++] = buf[i];
+		if (out.len == sizeof(out.line))
+			flush_line();
+	}
+}
+
+static void judge(struct test_case_run *t, const struct lx_proc *lp)
+{
+	int w = lp->wstatus;
+
+	if (w & 0x7f) {
+		int sig = w & 0x7f;
+		const struct task *m = lp->leader;
+		bool cp = m && m->lx.fault_signal == (u64)sig && m->lx.fault_code == LX_SEGV_CPERR;
+		test_fail(t, "killed by signal %d (%s%s)", sig, lx_signal_name(sig),
+			  cp ? ", SEGV_CPERR: control-protection fault" : "");
+		return;
+	}
+	int code = (w >> 8) & 0xff;
+	if (code == KSFT_SKIP)
+		test_skip(t, "%s", out.skip[0] ? out.skip : "exit status 4 (kselftest's skip)");
+	else if (code)
+		test_fail(t, "exit status %d", code);
+}
+
+void lx_run_test(struct test_case_run *t, const struct lx_run *r)
+{
+	static struct uproc p;
+
+	memset(&out, 0, sizeof(out));
+	out.fd = 1;
+	lx_syscall_reset_log();
+	if (lx_exec(&p, r)) {
+		diag("%s: %s", r->name, p.err);
+		test_error(t, "%s", p.err);
+		lx_proc_free_all();
+		return;
+	}
+	struct lx_proc *lp = p.main->lx.proc;
+	enum uproc_state st = uproc_run(&p, 0, 0);
+	flush_line();
+	if (out.dropped)
+		diag("%s: output past %d KiB not shown (%lu more bytes)", r->name,
+		     LX_OUTPUT_MAX >> 10, out.dropped);
+	if (st != UPROC_TIMEOUT) {
+		if (lp->ended || lp->exiting) {
+			diag("%s: wait status 0x%x", r->name, lp->wstatus);
+			judge(t, lp);
+		} else {
+			test_error(t, "the program ended without exit: %s", p.kill_reason);
+		}
+	}
+	uproc_destroy(&p);
+	lx_proc_free_all();
+}
+
+static void lx_case_body(struct test_case_run *t)
+{
+	lx_run_test(t, &lx_runs[t->tc - lx_cases]);
+}
+
+const struct test_case *lx_test_cases(unsigned *n);
+const struct test_case *lx_test_cases(unsigned *n)
+{
+	*n = lx_runs_collect();
+	for (unsigned i = 0; i < *n; i++)
+		lx_cases[i] = (struct test_case){ lx_runs[i].name, "linux", lx_case_body, false };
+	return lx_cases;
+}
