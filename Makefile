@@ -2,6 +2,8 @@
 #
 #   make            build/kernel.elf and build/cetbed.iso
 #   make run        build and run the suite on $(PLATFORM) (default bochs)
+#   make run PROG=path/to/static-elf [ARGS="..."] [PLATFORM=...]
+#                   run a static Linux x86-64 program under CET enforcement
 #   make test       host unit tests, then the suite on every platform
 #   make bench-boot launch-to-verdict times (median of 5)
 #   make check-mutants  inject bugs one at a time; the tests must catch each
@@ -53,6 +55,17 @@ USER_PROGS := selftest shstk task sig ctx ibt notes_none notes_shstk notes_both
 USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
+
+# tests/linux: one static glibc program, one run per case (argv[0] names it),
+# carried as a boot module of the default image and run by the Linux personality.
+LINUX_PROG := $(B)/linux/cetbed-linux
+LINUX_CFLAGS := -std=gnu11 -static -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
+	-MMD -MP
+LINUX_RUNS := hello;printf_float;malloc_stress;argv_auxv one two;pthread_mutex;fork_wait;\
+	signal_siginfo;mmap_faults;fork_bomb;output_flood;shstk_enable;shstk_recursion;\
+	shstk_smashed_return;shstk_pivot;shstk_signal;shstk_fork_threads;shstk_wrss;\
+	shstk_prctl_rules
+LINUX_RUNS := $(subst ; ,;,$(LINUX_RUNS))
 
 .PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb
 .DELETE_ON_ERROR:
@@ -132,9 +145,23 @@ $(B)/kernel-boot.elf: $(B)/kernel.elf
 	$(Q)objcopy --strip-debug $< $@
 	$(Q)$(PYTHON) tools/check-image.py $@
 
-$(B)/cetbed.iso: $(B)/kernel-boot.elf iso/mkiso.sh $(wildcard iso/*.cfg)
+$(LINUX_PROG): $(wildcard tests/linux/*.c) Makefile
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(LINUX_CFLAGS) -o $@ $(filter %.c,$^) -lpthread
+
+# The image carries a stripped copy; the ELF with symbols stays for addr2line.
+$(LINUX_PROG).boot: $(LINUX_PROG)
+	$(Q)strip -o $@ $<
+
+$(B)/linux/runs: Makefile
+	@mkdir -p $(dir $@)
+	$(Q)printf '%s\n' '$(LINUX_RUNS)' > $@
+
+$(B)/cetbed.iso: $(B)/kernel-boot.elf iso/mkiso.sh $(wildcard iso/*.cfg) $(LINUX_PROG).boot \
+		$(B)/linux/runs
 	$(call say,ISO,$@)
-	$(Q)iso/mkiso.sh $< $@
+	$(Q)iso/mkiso.sh $< $@ '' $(LINUX_PROG).boot '$(LINUX_RUNS)'
 
 # Debian packages each platform needs; scripts/deps.sh installs them (as root)
 # or prints the apt-get command, and for bochs3 makes the Debian 13 root
@@ -148,7 +175,11 @@ deps:
 run:
 	scripts/deps.sh $(call deps_for,$(PLATFORM))
 	$(MAKE) all
+ifeq ($(PROG),)
 	$(HARNESS) run $(PLATFORM)
+else
+	$(HARNESS) run-elf --platform $(PLATFORM) $(RUN_ELF_FLAGS) '$(PROG)' $(ARGS)
+endif
 
 # Host programs built from kernel sources: unit tests, and the drivers
 # tests/host/test_qr.py and test_summary.py run.
@@ -217,10 +248,11 @@ list-platforms:
 	@echo $(PLATFORMS)
 
 clean:
-	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host kernel.elf cetbed.iso linker.ld asm-offsets.s usb-cmdline.iso)
+	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host linux kernel.elf cetbed.iso linker.ld asm-offsets.s usb-cmdline.iso)
 
 # Only our own dependency files: build/ also holds the Debian 13 root.
--include $(KERNEL_OBJ:.o=.d) $(USER_LIB:.o=.d) $(USER_ELF:.elf=.d) $(USER_ELF:.elf=_probes.d)
+-include $(KERNEL_OBJ:.o=.d) $(USER_LIB:.o=.d) $(USER_ELF:.elf=.d) $(USER_ELF:.elf=_probes.d) \
+	$(LINUX_PROG).d
 
 # Flags live here: a changed Makefile rebuilds everything.
 $(KERNEL_OBJ) $(ASM_OFFSETS) $(USER_LIB) $(USER_ELF): Makefile

@@ -95,6 +95,8 @@ bool lx_current(void);
 int lx_syscall(struct trap_frame *f);
 /* Output from the program (fd 1 or 2), as it is written. */
 void lx_console_write(struct uproc *p, int fd, const char *buf, size_t n);
+/* The run printed all it may: further output is counted without copying it. */
+bool lx_console_full(void);
 
 /* mm.c */
 int lx_vma_add(struct lx_proc *lp, u64 start, u64 end, u32 prot, u32 flags);

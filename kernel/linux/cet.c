@@ -238,26 +238,26 @@ void lx_cet_report(const struct trap_frame *f, u64 cr2)
 
 	if (f->vector == X86_EXC_CP) {
 		u64 code = f->error_code & 0x7fff;
-		diag("cet: %s[%u]: #CP error code %lu (%s)%s", name, t->id, code,
+		diag("cet-fault: %s[%u]: #CP error code %lu (%s)%s", name, t->id, code,
 		     code < ARRAY_SIZE(cp_meaning) ? cp_meaning[code] : "unknown",
 		     f->error_code & CP_EC_ENCL ? " in an enclave" : "");
 	} else {
-		diag("cet: %s[%u]: #PF with the SS bit, error 0x%lx, address 0x%lx: a shadow-stack "
+		diag("cet-fault: %s[%u]: #PF with the SS bit, error 0x%lx, address 0x%lx: a shadow-stack "
 		     "access to %s", name, t->id, f->error_code, cr2,
 		     f->error_code & PF_EC_P ? "memory that is not a shadow stack"
 					     : "an unmapped page (a guard gap or overflow)");
 	}
-	diag("cet: rip 0x%lx ssp 0x%lx rsp 0x%lx", f->rip, ssp, f->rsp);
+	diag("cet-fault: rip 0x%lx ssp 0x%lx rsp 0x%lx", f->rip, ssp, f->rsp);
 	if (!ssp)
 		return;
-	diag("cet:   shadow stack            normal stack");
+	diag("cet-fault:   shadow stack            normal stack");
 	for (int i = 0; i < 6; i++) {
 		u64 s = 0, n = 0;
 		bool hs = peek(ssp + 8 * i, &s), hn = peek(f->rsp + 8 * i, &n);
 		char sbuf[24], nbuf[24];
 		snprintf(sbuf, sizeof(sbuf), hs ? "0x%lx" : "--", s);
 		snprintf(nbuf, sizeof(nbuf), hn ? "0x%lx" : "--", n);
-		diag("cet:   [ssp+%2d] %-18s [rsp+%2d] %-18s%s", 8 * i, sbuf, 8 * i, nbuf,
+		diag("cet-fault:   [ssp+%2d] %-18s [rsp+%2d] %-18s%s", 8 * i, sbuf, 8 * i, nbuf,
 		     i == 0 && f->vector == X86_EXC_CP && (f->error_code & 0x7fff) == CP_EC_NEAR_RET &&
 				     hs && hn && s != n
 			     ? " <- differ"

@@ -55,10 +55,22 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* One run per ';'-separated group of words; the test is named after argv[0]. */
+/*
+ * One run per ';'-separated group of words after the word "--"; the test
+ * is named after argv[0].  Loaders differ in whether the module's own path
+ * leads its command line (QEMU's and GRUB's multiboot 1 put it there), so
+ * cetbed's tools always write "--" first.  Without one, the whole line counts.
+ */
 static void add_runs(const struct boot_module *m)
 {
 	const char *s = m->cmdline;
+
+	for (const char *w = s; *w; w++)
+		if ((w == s || is_space(w[-1])) && w[0] == '-' && w[1] == '-' &&
+		    (!w[2] || is_space(w[2]))) {
+			s = w + 2;
+			break;
+		}
 
 	while (*s && lx_nr_runs < LX_RUNS_MAX) {
 		struct lx_run *r = &lx_runs[lx_nr_runs];

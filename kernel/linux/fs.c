@@ -144,6 +144,10 @@ long lx_sys_write(u64 fd, u64 buf, u64 len)
 		return -EBADF;
 	switch (f->kind) {
 	case LX_FILE_CONSOLE:
+		if (lx_console_full()) {
+			lx_console_write(current->proc, f->out_fd, NULL, len);
+			return (long)len;
+		}
 		for (u64 done = 0; done < len;) {
 			u64 n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
 			if (lx_copy_from_user(chunk, buf + done, n))

@@ -35,14 +35,27 @@ static void flush_line(void)
 		if ((u8)out.line[i] < 0x20 || (u8)out.line[i] > 0x7e)
 			out.line[i] = out.line[i] == '\t' ? ' ' : '?';
 	diag("%s %.*s", out.fd == 2 ? "err:" : "out:", (int)out.len, out.line);
-	if (out.len >= 4 && !memcmp(out.line, "SKIP", 4))
-		snprintf(out.skip, sizeof(out.skip), "%.*s", (int)out.len, out.line);
+	/* "SKIP: reason" or kselftest's "[SKIP] reason": the reason is the rest. */
+	size_t k = out.len >= 6 && !memcmp(out.line, "SKIP: ", 6)   ? 6
+		   : out.len >= 7 && !memcmp(out.line, "[SKIP] ", 7) ? 7
+								     : 0;
+	if (k)
+		snprintf(out.skip, sizeof(out.skip), "%.*s", (int)(out.len - k), out.line + k);
 	out.len = 0;
+}
+
+bool lx_console_full(void)
+{
+	return out.total >= LX_OUTPUT_MAX;
 }
 
 void lx_console_write(struct uproc *p, int fd, const char *buf, size_t n)
 {
 	(void)p;
+	if (!buf) { /* past the limit: only counted */
+		out.dropped += n;
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (out.total >= LX_OUTPUT_MAX) {
 			out.dropped++;

@@ -21,6 +21,7 @@ import platforms        # noqa: E402
 import report           # noqa: E402
 import runner           # noqa: E402
 import summary          # noqa: E402
+import symbolize        # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -58,12 +59,12 @@ def evaluate(platform, result, expectations, path, cmdline=None, crash=None,
 
 
 def execute(platform, launch, timeout, results_dir, expectations, path,
-            out=None, verbose=False):
+            out=None, verbose=False, echo=None):
     """Run one prepared launch to the end and judge it."""
     out = out or sys.stdout
     os.makedirs(results_dir, exist_ok=True)
     log_path = os.path.join(results_dir, platform + ".log")
-    live = report.Live(expectations, out, verbose)
+    live = report.Live(expectations, out, verbose, echo)
     if launch.device:
         out.write("%s: listening to %s at %d baud\n" % (
             platform, launch.device, launch.baud))
@@ -114,6 +115,41 @@ def cmd_run(args):
     return execute(getattr(args, "name", None) or plat.name, launch, timeout,
                    os.path.join(ctx.build, "results"), expectations, path,
                    verbose=args.verbose)
+
+
+def cmd_run_elf(args):
+    """One static Linux program of the user's, booted as a module and run
+    under the Linux personality; its output is printed as it comes, and a
+    CET fault report is symbolized against the ELF."""
+    plat = platforms.get(args.platform)
+    elf = os.path.abspath(args.elf)
+    if not os.path.isfile(elf):
+        raise platforms.PlatformError("%s: no such file" % args.elf)
+    words = [os.path.basename(elf)] + list(args.args)
+    runs = " ".join(words)
+    bad = [c for c in ";,'\"\\" if c in runs]
+    if bad or any(not w or any(ch.isspace() for ch in w) for w in args.args):
+        raise platforms.PlatformError(
+            "program arguments must be non-empty words without spaces, "
+            "';', ',', quotes or backslashes: %r" % runs)
+    opts = []
+    if args.shstk:
+        opts.append("shstk=on")
+    if args.ibt:
+        opts.append("ibt=on")
+    cmdline = "tests=linux_*"
+    if args.cmdline:
+        cmdline += " " + args.cmdline
+    ctx = platforms.Context(ROOT, args.build, args.kernel, args.iso, cmdline,
+                            args.bochs3_root,
+                            modules=[(elf, " ".join(opts + ["--"] + words))
+                                     if opts else (elf, runs)])
+    launch = plat.prepare(ctx)
+    timeout = args.timeout or plat.timeout
+    name = args.name or "%s-elf" % plat.name
+    return execute(name, launch, timeout, os.path.join(ctx.build, "results"),
+                   {}, None, verbose=args.verbose,
+                   echo=symbolize.Symbolizer(elf))
 
 
 def cmd_run_all(args):
@@ -268,6 +304,26 @@ def parser():
                    help="serial platform: line speed (115200)")
     images(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("run-elf", help="boot one platform with a static "
+                       "Linux x86-64 program and run it under the Linux "
+                       "personality")
+    p.add_argument("elf", help="a static Linux x86-64 executable (gcc -static)")
+    p.add_argument("args", nargs="*", help="its arguments (after --)")
+    p.add_argument("--platform", default="bochs",
+                   help=", ".join(platforms.PLATFORMS) + " (bochs)")
+    p.add_argument("--shstk", action="store_true", help="turn shadow "
+                   "stacks on before it starts, whatever its ELF notes say")
+    p.add_argument("--ibt", action="store_true", help="turn indirect branch "
+                   "tracking on before it starts")
+    p.add_argument("--cmdline", help="more kernel options, e.g. timeout=5")
+    p.add_argument("--timeout", type=float, help="seconds before the run is "
+                   "a CRASH")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--bochs3-root", help="Debian 13 root holding Bochs 3.0")
+    p.add_argument("--name", help="name for the results files")
+    images(p)
+    p.set_defaults(func=cmd_run_elf)
 
     p = sub.add_parser("run-all", help="run several platforms, then one "
                        "summary; non-zero if any does not match")

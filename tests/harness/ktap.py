@@ -203,6 +203,9 @@ class Parser:
                 r.fingerprint.setdefault(m.group(1), {}).update(values)
                 events.append(Event("fingerprint", (m.group(1), values)))
             self._pending.append(text[2:])
+            # A Linux program's output and CET fault report, for a live echo.
+            if text.startswith(("# out: ", "# err: ", "# cet-fault: ")):
+                events.append(Event("output", text[2:]))
             return True
         if r.verdict is not None and not self._after_verdict:
             self._after_verdict = True

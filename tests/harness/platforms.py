@@ -87,7 +87,8 @@ class Platform:
             if os.geteuid() != 0:
                 raise PlatformError("%s runs Bochs 3.0 with chroot, which "
                                     "needs root" % self.name)
-        needs_kernel = self.boot == "kernel" or ctx.cmdline is not None
+        needs_kernel = self.boot == "kernel" or ctx.cmdline is not None or \
+            ctx.modules is not None
         image = ctx.kernel if needs_kernel else ctx.iso
         if not os.path.isfile(image):
             raise PlatformError("%s not found: build it with 'make'" % image)
@@ -104,7 +105,7 @@ class Platform:
         iso = None
         if self.boot == "iso":
             iso = ctx.iso
-            if ctx.cmdline is not None:
+            if ctx.cmdline is not None or ctx.modules is not None:
                 iso = build_cmdline_iso(ctx, self.name)
         if self.family == "qemu":
             return self._qemu(ctx, iso)
@@ -119,6 +120,12 @@ class Platform:
                 "-serial", "stdio", "-monitor", "none"]
         if self.name == "qemu-kernel":
             argv += ["-kernel", ctx.kernel, "-append", ctx.cmdline or ""]
+            mods = ctx.boot_modules()
+            if mods:
+                # QEMU's multiboot loader: modules split at commas, each
+                # "FILE ARGS"; the kernel reads what follows "--".
+                argv += ["-initrd", ",".join("%s -- %s" % (os.path.abspath(f), a)
+                                             for f, a in mods)]
         elif self.name == "qemu-bios":
             argv += ["-boot", "d", "-cdrom", iso]
         else:
@@ -204,7 +211,9 @@ def build_cmdline_iso(ctx, platform):
     if os.path.basename(kernel) == "kernel.elf" and os.path.isfile(boot_copy) \
             and os.path.getmtime(boot_copy) >= os.path.getmtime(kernel):
         kernel = boot_copy
-    argv = ["bash", script, kernel, out, ctx.cmdline]
+    argv = ["bash", script, kernel, out, ctx.cmdline or ""]
+    for f, a in ctx.boot_modules():
+        argv += [f, a]
     done = subprocess.run(argv, cwd=ctx.root, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     if done.returncode != 0 or not os.path.isfile(out):
@@ -249,6 +258,19 @@ class Context:
     bochs3_root: str = None
     device: str = None          # the serial platform's tty
     baud: int = 115200
+    # Boot modules for the Linux personality, [(FILE, RUNS)]; None means
+    # the default ones 'make' builds (build/linux), [] none at all.
+    modules: list = None
+
+    def boot_modules(self):
+        if self.modules is not None:
+            return self.modules
+        prog = os.path.join(self.build, "linux", "cetbed-linux.boot")
+        runs = os.path.join(self.build, "linux", "runs")
+        if not (os.path.isfile(prog) and os.path.isfile(runs)):
+            return []
+        with open(runs) as f:
+            return [(prog, f.read().strip())]
 
     def __post_init__(self):
         self.root = os.path.abspath(self.root)

@@ -13,10 +13,23 @@ class Live:
     """Prints parser events as they happen, each result held against its
     expectation."""
 
-    def __init__(self, expectations, out=None, verbose=False):
+    def __init__(self, expectations, out=None, verbose=False, echo=None):
         self.expectations = expectations
         self.out = out or sys.stdout
         self.verbose = verbose
+        # With echo set (run-elf), a program's output is printed as it
+        # arrives, and echo(line) symbolizes its CET fault report.
+        self.echo = echo
+
+    def _output(self, line):
+        if self.echo is None:
+            return
+        if line.startswith("out: "):
+            self.say(line[5:])
+        elif line.startswith("err: "):
+            self.say(line[5:])
+        else:
+            self.say("  " + self.echo(line))
 
     def say(self, text):
         self.out.write(text + "\n")
