@@ -52,7 +52,8 @@ static long alloc_shstk(u64 addr, u64 size, u64 token_end, bool token)
 			return a;
 		addr = (u64)a;
 	}
-	if (lx_vma_add(lp, addr, addr + size, PROT_READ, LX_VMA_SHSTK))
+	/* Linux maps it PROT_READ with VM_SHADOW_STACK | VM_WRITE. */
+	if (lx_vma_add(lp, addr, addr + size, PROT_READ | PROT_WRITE, LX_VMA_SHSTK))
 		return -ENOMEM;
 	if (token) {
 		u64 slot = addr + token_end - 8;

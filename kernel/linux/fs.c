@@ -208,8 +208,7 @@ static long maps_text(struct lx_file *f)
 	u64 n = 0;
 	for (unsigned i = 0; i < lp->nr_vma && n + 100 < PAGE_SIZE; i++) {
 		const struct lx_vma *v = &lp->vma[i];
-		const char *what = v->flags & LX_VMA_SHSTK   ? "[shadow stack]"
-				   : v->flags & LX_VMA_STACK ? "[stack]"
+		const char *what = v->flags & LX_VMA_STACK ? "[stack]"
 				   : v->start >= lp->brk_start && !(v->flags & LX_VMA_ELF) &&
 						   v->end <= ALIGN_UP(lp->brk, PAGE_SIZE)
 					   ? "[heap]"

@@ -51,10 +51,16 @@ int lx_vma_add(struct lx_proc *lp, u64 start, u64 end, u32 prot, u32 flags)
 
 	while (i < lp->nr_vma && lp->vma[i].start < start)
 		i++;
-	/* Grows the neighbour below when it is the same kind of mapping. */
-	if (i && lp->vma[i - 1].end == start && lp->vma[i - 1].prot == prot &&
-	    lp->vma[i - 1].flags == flags && !(flags & (LX_VMA_SHSTK | LX_VMA_ELF))) {
+	/* Like Linux, anonymous neighbours of the same kind merge into one VMA. */
+	bool mergeable = !(flags & (LX_VMA_SHSTK | LX_VMA_ELF));
+	if (mergeable && i && lp->vma[i - 1].end == start && lp->vma[i - 1].prot == prot &&
+	    lp->vma[i - 1].flags == flags) {
 		lp->vma[i - 1].end = end;
+		return 0;
+	}
+	if (mergeable && i < lp->nr_vma && lp->vma[i].start == end && lp->vma[i].prot == prot &&
+	    lp->vma[i].flags == flags) {
+		lp->vma[i].start = start;
 		return 0;
 	}
 	if (lp->nr_vma == LX_VMAS_MAX)
@@ -99,10 +105,15 @@ void lx_unmap_range(struct lx_proc *lp, u64 start, u64 end)
 	umem_unmap(lp->mm, start, end - start);
 }
 
+/*
+ * A shadow-stack VMA is writable only by shadow-stack accesses, as Linux's
+ * VM_SHADOW_STACK | VM_WRITE; mprotect without PROT_WRITE turns its pages
+ * into ordinary read-only memory until PROT_WRITE comes back.
+ */
 static bool access_allowed(const struct lx_vma *v, u64 ec)
 {
 	if (ec & PF_EC_SS)
-		return v->flags & LX_VMA_SHSTK;
+		return (v->flags & LX_VMA_SHSTK) && (v->prot & PROT_WRITE);
 	if (ec & PF_EC_W)
 		return (v->prot & PROT_WRITE) && !(v->flags & LX_VMA_SHSTK);
 	if (ec & PF_EC_I)
@@ -113,7 +124,8 @@ static bool access_allowed(const struct lx_vma *v, u64 ec)
 static u64 leaf_flags(const struct lx_vma *v)
 {
 	if (v->flags & LX_VMA_SHSTK)
-		return PTE_USER_SHSTK | mm_nx();
+		return v->prot & PROT_WRITE ? PTE_USER_SHSTK | mm_nx()
+					    : PTE_P | PTE_U | PTE_SW_OWNED | mm_nx();
 	return PTE_P | PTE_U | PTE_SW_OWNED | (v->prot & PROT_WRITE ? PTE_W : 0) |
 	       (v->prot & PROT_EXEC ? 0 : mm_nx());
 }
@@ -270,9 +282,6 @@ long lx_sys_mprotect(u64 addr, u64 len, u64 prot)
 		struct lx_vma *v = lx_vma_find(lp, va);
 		if (!v)
 			return -ENOMEM;
-		/* A shadow stack never becomes writable by ordinary stores. */
-		if ((v->flags & LX_VMA_SHSTK) && (prot & PROT_WRITE))
-			return -EINVAL;
 		va = v->end;
 	}
 	if (split_at(lp, addr) || split_at(lp, end))
@@ -282,14 +291,20 @@ long lx_sys_mprotect(u64 addr, u64 len, u64 prot)
 		if (v->start < addr || v->end > end)
 			continue;
 		v->prot = (u32)prot;
-		if (v->flags & LX_VMA_SHSTK)
-			continue; /* stays a shadow stack: only the VMA's rights change */
 		for (u64 va = v->start; va < v->end; va += PAGE_SIZE) {
 			int level;
 			u64 *pte = pt_walk(lp->mm->pml4, va, &level);
 			if (!pte || level != 1)
 				continue;
 			u64 e = *pte;
+			if (v->flags & LX_VMA_SHSTK) {
+				/* Shadow stack again, or read-only memory (Dirty saved). */
+				e = prot & PROT_WRITE ? pte_shstk_restore(e) | PTE_SW_SHSTK
+						      : pte_wrprotect(e) & ~PTE_SW_SHSTK;
+				*pte = e;
+				invlpg(va);
+				continue;
+			}
 			/* PROT_NONE keeps the page but makes it a supervisor page. */
 			e = prot ? e | PTE_U : e & ~PTE_U;
 			if (!(prot & PROT_WRITE))

@@ -23,7 +23,63 @@ static struct {
 	int fd;
 	u64 total, dropped;
 	char skip[140];
+	const char *run;	 /* the running test's name */
+	unsigned subtests;	 /* kselftest [OK]/[FAIL]/[SKIP] lines seen */
+	unsigned sub_ok, sub_fail;
 } out;
+
+/*
+ * kselftest's "[OK]\tcase", "[FAIL]\tcase", "[SKIP]\treason" lines become
+ * KTAP subtests of the run, named after the text in snake_case.
+ */
+static void subtest(const char *tag, const char *text, size_t n)
+{
+	char name[48];
+	size_t k = 0;
+	bool gap = false;
+
+	for (size_t i = 0; i < n && k < sizeof(name) - 1; i++) {
+		char c = text[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (gap && k)
+				name[k++] = '_';
+			if (k < sizeof(name) - 1)
+				name[k++] = c;
+			gap = false;
+		} else {
+			gap = true;
+		}
+	}
+	name[k] = '\0';
+	if (!out.subtests++)
+		kprintf("    KTAP version 1\n    # Subtest: %s\n", out.run);
+	if (!strcmp(tag, "OK")) {
+		out.sub_ok++;
+		kprintf("    ok %u %s\n", out.subtests, name);
+	} else if (!strcmp(tag, "FAIL")) {
+		out.sub_fail++;
+		kprintf("    not ok %u %s\n", out.subtests, name);
+	} else {
+		kprintf("    ok %u %s # SKIP %.*s\n", out.subtests, name, (int)n, text);
+	}
+}
+
+static void scan_subtest(const char *l, size_t n)
+{
+	static const char *const tags[] = { "OK", "FAIL", "SKIP" };
+	for (unsigned i = 0; i < ARRAY_SIZE(tags); i++) {
+		size_t t = strlen(tags[i]);
+		if (n > t + 2 && l[0] == '[' && !memcmp(l + 1, tags[i], t) && l[t + 1] == ']') {
+			size_t s = t + 2;
+			while (s < n && (l[s] == ' ' || l[s] == '\t'))
+				s++;
+			subtest(tags[i], l + s, n - s);
+			return;
+		}
+	}
+}
 
 static struct test_case lx_cases[LX_RUNS_MAX];
 
@@ -35,6 +91,7 @@ static void flush_line(void)
 		if ((u8)out.line[i] < 0x20 || (u8)out.line[i] > 0x7e)
 			out.line[i] = out.line[i] == '\t' ? ' ' : '?';
 	diag("%s %.*s", out.fd == 2 ? "err:" : "out:", (int)out.len, out.line);
+	scan_subtest(out.line, out.len);
 	/* "SKIP: reason" or kselftest's "[SKIP] reason": the reason is the rest. */
 	size_t k = out.len >= 6 && !memcmp(out.line, "SKIP: ", 6)   ? 6
 		   : out.len >= 7 && !memcmp(out.line, "[SKIP] ", 7) ? 7
@@ -88,6 +145,15 @@ static void judge(struct test_case_run *t, const struct lx_proc *lp)
 		return;
 	}
 	int code = (w >> 8) & 0xff;
+	/* A kselftest's cases decide: the exit status only summarises them. */
+	if (out.subtests) {
+		if (out.sub_fail)
+			test_fail(t, "%u of %u cases failed (exit status %d)", out.sub_fail,
+				  out.subtests, code);
+		else if (!out.sub_ok)
+			test_skip(t, "%s", out.skip[0] ? out.skip : "every case skipped");
+		return;
+	}
 	if (code == KSFT_SKIP)
 		test_skip(t, "%s", out.skip[0] ? out.skip : "exit status 4 (kselftest's skip)");
 	else if (code)
@@ -100,6 +166,7 @@ void lx_run_test(struct test_case_run *t, const struct lx_run *r)
 
 	memset(&out, 0, sizeof(out));
 	out.fd = 1;
+	out.run = r->name;
 	lx_syscall_reset_log();
 	if (lx_exec(&p, r)) {
 		diag("%s: %s", r->name, p.err);
@@ -110,6 +177,8 @@ void lx_run_test(struct test_case_run *t, const struct lx_run *r)
 	struct lx_proc *lp = p.main->lx.proc;
 	enum uproc_state st = uproc_run(&p, 0, 0);
 	flush_line();
+	if (out.subtests)
+		kprintf("    1..%u\n", out.subtests);
 	if (out.dropped)
 		diag("%s: output past %d KiB not shown (%lu more bytes)", r->name,
 		     LX_OUTPUT_MAX >> 10, out.dropped);

@@ -199,8 +199,12 @@ static void deliver(struct trap_frame *f, int sig, const struct lx_siginfo *info
 		act->handler = SIG_DFL;
 }
 
-/* A fault signal: to its handler if there is one that can run, else the process dies. */
-static void force_signal(struct trap_frame *f, int sig, int code, u64 addr)
+/*
+ * A fault signal: to its handler if there is one that can run, else the
+ * process dies, and a CET fault (cr2 given) is reported in full first.
+ */
+static void force_signal_cet(struct trap_frame *f, int sig, int code, u64 addr, bool cet,
+			     u64 cr2)
 {
 	struct task *t = current;
 	struct lx_sigaction *act = &t->lx.proc->act[sig];
@@ -209,9 +213,21 @@ static void force_signal(struct trap_frame *f, int sig, int code, u64 addr)
 	t->lx.fault_signal = (u64)sig;
 	t->lx.fault_code = (u64)code;
 	t->lx.fault_addr = addr;
-	if (act->handler == SIG_DFL || act->handler == SIG_IGN || (t->lx.sigmask & SIGMASK(sig)))
+	if (act->handler == SIG_DFL || act->handler == SIG_IGN || (t->lx.sigmask & SIGMASK(sig))) {
+		if (cet)
+			lx_cet_report(f, cr2);
 		lx_die_by_signal(sig);
+	}
+	if (cet)
+		diag("%s[%u]: %s at rip 0x%lx: signal %d (si_code %d) to its handler",
+		     t->proc->prog->name, t->id, f->vector == X86_EXC_CP ? "#CP" : "shadow-stack #PF",
+		     f->rip, sig, code);
 	deliver(f, sig, &info);
+}
+
+static void force_signal(struct trap_frame *f, int sig, int code, u64 addr)
+{
+	force_signal_cet(f, sig, code, addr, false, 0);
 }
 
 void lx_fault(struct trap_frame *f, u64 cr2)
@@ -223,17 +239,15 @@ void lx_fault(struct trap_frame *f, u64 cr2)
 
 	if (f->vector == X86_EXC_PF && lx_demand_fault(lp, cr2, f->error_code))
 		return;
-	if (cet)
-		lx_cet_report(f, cr2);
 	switch (f->vector) {
 	case X86_EXC_PF: {
 		struct lx_vma *v = lx_vma_find(lp, cr2);
-		force_signal(f, LX_SIGSEGV, v ? LX_SEGV_ACCERR : LX_SEGV_MAPERR, cr2);
+		force_signal_cet(f, LX_SIGSEGV, v ? LX_SEGV_ACCERR : LX_SEGV_MAPERR, cr2, cet, cr2);
 		return;
 	}
 	case X86_EXC_CP:
 		/* Linux: SIGSEGV, SEGV_CPERR, si_addr 0 (do_user_cp_fault). */
-		force_signal(f, LX_SIGSEGV, LX_SEGV_CPERR, 0);
+		force_signal_cet(f, LX_SIGSEGV, LX_SEGV_CPERR, 0, true, cr2);
 		return;
 	case X86_EXC_GP:
 		force_signal(f, LX_SIGSEGV, LX_SI_KERNEL, 0);
