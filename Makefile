@@ -66,8 +66,12 @@ LINUX_RUNS := hello;printf_float;malloc_stress;argv_auxv one two;pthread_mutex;f
 	shstk_smashed_return;shstk_pivot;shstk_signal;shstk_fork_threads;shstk_wrss;\
 	shstk_prctl_rules
 LINUX_RUNS := $(subst ; ,;,$(LINUX_RUNS))
+# Linux's own shadow-stack selftest, fetched and built by 'make selftest'
+# (make test does it first); the image carries it once it is there.
+SELFTEST := $(B)/selftest/test_shadow_stack
+SELFTEST_BOOT := $(wildcard $(SELFTEST).boot)
 
-.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb
+.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb selftest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -159,9 +163,15 @@ $(B)/linux/runs: Makefile
 	$(Q)printf '%s\n' '$(LINUX_RUNS)' > $@
 
 $(B)/cetbed.iso: $(B)/kernel-boot.elf iso/mkiso.sh $(wildcard iso/*.cfg) $(LINUX_PROG).boot \
-		$(B)/linux/runs
+		$(B)/linux/runs $(SELFTEST_BOOT)
 	$(call say,ISO,$@)
-	$(Q)iso/mkiso.sh $< $@ '' $(LINUX_PROG).boot '$(LINUX_RUNS)'
+	$(Q)iso/mkiso.sh $< $@ '' $(LINUX_PROG).boot '$(LINUX_RUNS)' \
+		$(if $(SELFTEST_BOOT),$(SELFTEST_BOOT) test_shadow_stack)
+
+# Debian's linux-source-6.12 package (apt-get download, ~150 MB, cached in
+# build/selftest): tools/testing/selftests/x86/test_shadow_stack.c, gcc -static.
+selftest:
+	scripts/linux-selftest.sh $(B)/selftest
 
 # Debian packages each platform needs; scripts/deps.sh installs them (as root)
 # or prints the apt-get command, and for bochs3 makes the Debian 13 root
@@ -208,6 +218,7 @@ $(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h include/*/*/*.h
 
 test:
 	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)) qr)
+	$(MAKE) selftest
 	$(MAKE) all
 	$(MAKE) host-test
 	@# A spinning task is stopped by the watchdog, reported TIMEOUT, and the run goes on.

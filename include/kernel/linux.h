@@ -53,7 +53,7 @@ struct lx_file {
  * A Linux process: threads (CLONE_VM) share one, fork makes a copy.  The
  * pool is small on purpose: when it is used up, fork fails with -EAGAIN.
  */
-#define LX_PROCS_MAX 12
+#define LX_PROCS_MAX 8
 #define LX_VMAS_MAX 96
 struct lx_proc {
 	bool used;

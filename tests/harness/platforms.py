@@ -265,12 +265,17 @@ class Context:
     def boot_modules(self):
         if self.modules is not None:
             return self.modules
+        mods = []
         prog = os.path.join(self.build, "linux", "cetbed-linux.boot")
         runs = os.path.join(self.build, "linux", "runs")
-        if not (os.path.isfile(prog) and os.path.isfile(runs)):
-            return []
-        with open(runs) as f:
-            return [(prog, f.read().strip())]
+        if os.path.isfile(prog) and os.path.isfile(runs):
+            with open(runs) as f:
+                mods.append((prog, f.read().strip()))
+        # As the Makefile's image: Linux's selftest once 'make selftest' made it.
+        selftest = os.path.join(self.build, "selftest", "test_shadow_stack.boot")
+        if os.path.isfile(selftest):
+            mods.append((selftest, "test_shadow_stack"))
+        return mods
 
     def __post_init__(self):
         self.root = os.path.abspath(self.root)

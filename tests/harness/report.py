@@ -67,6 +67,17 @@ class Live:
             for d in diagnostics(t.diagnostics):
                 self.say(d)
 
+    def _subresult(self, t):
+        c = expect.check_test(t, self.expectations)
+        line = "          %-7s %s" % (t.outcome, t.name)
+        if t.reason:
+            line += ": " + t.reason
+        if not c.ok:
+            line += "   <-- MISMATCH: " + c.note
+        elif c.expected != ktap.PASS:
+            line += "   (%s)" % c.note
+        self.say(line)
+
     def _kernel_error(self, msg):
         self.say("  kernel ERROR: " + msg)
 

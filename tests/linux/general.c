@@ -43,17 +43,17 @@ int lt_printf_float(int argc, char **argv)
 
 int lt_malloc_stress(int argc, char **argv)
 {
-	enum { N = 200 };
+	enum { N = 120 };
 	static unsigned char *p[N];
 	static size_t len[N];
 	unsigned seed = 12345;
 
 	(void)argc, (void)argv;
-	for (int round = 0; round < 4; round++) {
+	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < N; i++) {
 			seed = seed * 1103515245 + 12345;
 			/* Small blocks from brk, and a few past glibc's 128 KiB mmap threshold. */
-			len[i] = i % 50 == 7 ? 200000 + (seed % 4096) : 1 + (seed >> 8) % 3000;
+			len[i] = i % 40 == 7 ? 200000 + (seed % 4096) : 1 + (seed >> 8) % 3000;
 			p[i] = malloc(len[i]);
 			if (!p[i]) {
 				LT_CHECK(p[i] != NULL);
@@ -343,8 +343,8 @@ int lt_output_flood(int argc, char **argv)
 	(void)argc, (void)argv;
 	memset(line, 'x', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\n';
-	/* 2 MiB: far more than a console should carry. */
-	for (int i = 0; i < 2048; i++)
+	/* 1 MiB: far more than a console should carry. */
+	for (int i = 0; i < 1024; i++)
 		if (write(1, line, sizeof(line)) != (ssize_t)sizeof(line)) {
 			LT_CHECK(!"write returned less than asked");
 			break;
