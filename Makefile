@@ -64,7 +64,7 @@ LINUX_CFLAGS := -std=gnu11 -static -O2 -g -fno-omit-frame-pointer -Wall -Wextra 
 LINUX_RUNS := hello;printf_float;malloc_stress;argv_auxv one two;pthread_mutex;fork_wait;\
 	signal_siginfo;mmap_faults;fork_bomb;output_flood;shstk_enable;shstk_recursion;\
 	shstk_smashed_return;shstk_pivot;shstk_signal;shstk_fork_threads;shstk_wrss;\
-	shstk_prctl_rules
+	shstk_prctl_rules;shstk=on shstk_forced
 LINUX_RUNS := $(subst ; ,;,$(LINUX_RUNS))
 # Linux's own shadow-stack selftest, fetched and built by 'make selftest'
 # (make test does it first); the image carries it once it is there.
@@ -221,9 +221,11 @@ test:
 	$(MAKE) selftest
 	$(MAKE) all
 	$(MAKE) host-test
-	@# A spinning task is stopped by the watchdog, reported TIMEOUT, and the run goes on.
+	@# A spinning task and a Linux program that never exits are stopped by the
+	@# watchdog, reported TIMEOUT, and the run goes on.
 	$(HARNESS) run qemu-kernel --name watchdog-demo --expect tests/expect/watchdog-demo.expect \
-		--cmdline 'tests=task_spin_forever,user_exit_status timeout=1'
+		--cmdline 'tests=task_spin_forever,user_exit_status,linux_spin,linux_hello timeout=1' \
+		--module '$(LINUX_PROG).boot:spin;hello'
 	@# The verdict screen's QR code, read back by zbarimg, is the run's summary.
 	$(PYTHON) tests/harness/qr_check.py
 	$(HARNESS) run-all $(PLATFORMS)

@@ -21,6 +21,8 @@ struct lx_run {
 	char words[BOOT_MODULE_CMDLINE];
 	const char *argv[LX_ARGS_MAX + 1];
 	int argc;
+	/* shstk=on / ibt=on: turned on before the program starts, as a glibc tunable would. */
+	bool force_shstk, force_ibt;
 };
 
 /* A mapping the process knows about; pages inside appear on first touch. */
@@ -183,6 +185,8 @@ long lx_sys_arch_prctl(u64 code, u64 arg);
 long lx_sys_map_shadow_stack(u64 addr, u64 size, u64 flags);
 /* What a #CP or shadow-stack #PF looked like, for the log and the host's symbolizer. */
 void lx_cet_report(const struct trap_frame *f, u64 cr2);
+/* Turns shadow stacks / IBT on for a main task that has not run yet, where the CPU has them. */
+void lx_force_cet(struct task *t, bool shstk, bool ibt);
 /* A CLONE_VM thread's new shadow stack (size like Linux's), or 0 with shadow stacks off. */
 long lx_thread_shstk(struct task *t, u64 stack_size);
 

@@ -217,6 +217,38 @@ long lx_thread_shstk(struct task *t, u64 stack_size)
 	return 0;
 }
 
+void lx_force_cet(struct task *t, bool shstk, bool ibt)
+{
+	struct task *self = current;
+	u64 u_cet = 0, ssp = 0;
+
+	if (shstk && cet_shstk_available()) {
+		/* alloc_shstk works on the current task's process: borrow it. */
+		struct lx_proc *mine = self->lx.proc;
+		u64 cr3 = read_cr3();
+		self->lx.proc = t->lx.proc;
+		write_cr3(virt_to_phys(t->mm->pml4));
+		long addr = alloc_shstk(0, LX_SHSTK_SIZE, 0, false);
+		write_cr3(cr3);
+		self->lx.proc = mine;
+		if (addr > 0) {
+			t->shstk_base = (u64)addr;
+			t->shstk_size = LX_SHSTK_SIZE;
+			t->shstk_features |= ARCH_SHSTK_SHSTK;
+			u_cet |= CET_SH_STK_EN;
+			ssp = (u64)addr + LX_SHSTK_SIZE;
+		}
+	}
+	if (ibt && cpu.ibt)
+		u_cet |= CET_ENDBR_EN;
+	if (u_cet)
+		cet_task_set(&t->cet, u_cet, ssp);
+	diag("%s: asked for%s%s before start; turned on:%s%s%s", t->proc->prog->name,
+	     shstk ? " shadow stack" : "", ibt ? " IBT" : "",
+	     u_cet & CET_SH_STK_EN ? " shadow stack" : "", u_cet & CET_ENDBR_EN ? " IBT" : "",
+	     u_cet ? "" : " nothing (the CPU lacks it)");
+}
+
 static const char *const cp_meaning[] = {
 	"?",
 	"near RET: the return address on the stack is not the one on the shadow stack",

@@ -61,13 +61,34 @@ static bool is_space(char c)
  * leads its command line (QEMU's and GRUB's multiboot 1 put it there), so
  * cetbed's tools always write "--" first.  Without one, the whole line counts.
  */
+/* Words that set a run's options: true (and the flag set) if w is one. */
+static bool run_option(const char *w, size_t n, bool *shstk, bool *ibt)
+{
+	if (n == 8 && !memcmp(w, "shstk=on", 8))
+		return *shstk = true;
+	if (n == 6 && !memcmp(w, "ibt=on", 6))
+		return *ibt = true;
+	return false;
+}
+
 static void add_runs(const struct boot_module *m)
 {
 	const char *s = m->cmdline;
+	bool mod_shstk = false, mod_ibt = false;
 
 	for (const char *w = s; *w; w++)
 		if ((w == s || is_space(w[-1])) && w[0] == '-' && w[1] == '-' &&
 		    (!w[2] || is_space(w[2]))) {
+			/* Options before "--" hold for every run of the module. */
+			for (const char *o = s; o < w;) {
+				while (o < w && is_space(*o))
+					o++;
+				const char *e = o;
+				while (e < w && !is_space(*e))
+					e++;
+				run_option(o, (size_t)(e - o), &mod_shstk, &mod_ibt);
+				o = e;
+			}
 			s = w + 2;
 			break;
 		}
@@ -90,6 +111,16 @@ static void add_runs(const struct boot_module *m)
 			while (*w && !is_space(*w))
 				w++;
 		}
+		r->force_shstk = mod_shstk;
+		r->force_ibt = mod_ibt;
+		/* Leading option words of a run are its own. */
+		int skip = 0;
+		while (skip < r->argc && run_option(r->argv[skip], strlen(r->argv[skip]),
+						    &r->force_shstk, &r->force_ibt))
+			skip++;
+		for (int i = skip; i <= r->argc; i++)
+			r->argv[i - skip] = i < r->argc ? r->argv[i] : NULL;
+		r->argc -= skip;
 		if (!r->argc)
 			continue;
 		const char *base = r->argv[0];
@@ -361,6 +392,8 @@ int lx_exec(struct uproc *p, const struct lx_run *r)
 	struct trap_frame *mtf = (struct trap_frame *)(p->main->kstack_top - sizeof(*mtf));
 	mtf->rsp = rsp;
 	p->stack_top = rsp;
+	if (r->force_shstk || r->force_ibt)
+		lx_force_cet(p->main, r->force_shstk, r->force_ibt);
 	return 0;
 oom:
 	snprintf(p->err, sizeof(p->err), "out of memory loading it");

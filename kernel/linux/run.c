@@ -169,7 +169,6 @@ void lx_run_test(struct test_case_run *t, const struct lx_run *r)
 	out.run = r->name;
 	lx_syscall_reset_log();
 	if (lx_exec(&p, r)) {
-		diag("%s: %s", r->name, p.err);
 		test_error(t, "%s", p.err);
 		lx_proc_free_all();
 		return;

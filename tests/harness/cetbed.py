@@ -9,6 +9,7 @@ expectation file), 130 interrupted.
 
 import argparse
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -104,10 +105,21 @@ def _emulator_tail(out, path, n=15):
 
 def cmd_run(args):
     plat = platforms.get(args.platform)
+    modules = None
+    if getattr(args, "module", None):
+        modules = []
+        for m in args.module:
+            path, sep, runs = m.partition(":")
+            if not sep or not path or not runs.strip():
+                raise platforms.PlatformError(
+                    "--module wants FILE:RUNS, e.g. build/linux/cetbed-linux.boot:"
+                    "hello;spin, not %r" % m)
+            modules.append((path, runs.strip()))
     ctx = platforms.Context(ROOT, args.build, args.kernel, args.iso,
                             args.cmdline, args.bochs3_root,
                             getattr(args, "device", None),
-                            getattr(args, "baud", None) or 115200)
+                            getattr(args, "baud", None) or 115200,
+                            modules=modules)
     path = expect_path(plat.name, args.expect)
     expectations = expect.load_expectations(path)
     launch = plat.prepare(ctx)
@@ -137,7 +149,8 @@ def cmd_run_elf(args):
         opts.append("shstk=on")
     if args.ibt:
         opts.append("ibt=on")
-    cmdline = "tests=linux_*"
+    # The kernel names the run's test after argv[0] the same way.
+    cmdline = "tests=linux_" + re.sub(r"[^A-Za-z0-9_]", "_", words[0])[:33]
     if args.cmdline:
         cmdline += " " + args.cmdline
     ctx = platforms.Context(ROOT, args.build, args.kernel, args.iso, cmdline,
@@ -302,6 +315,10 @@ def parser():
                    "to, e.g. /dev/ttyUSB0")
     p.add_argument("--baud", type=int, default=115200,
                    help="serial platform: line speed (115200)")
+    p.add_argument("--module", action="append", metavar="FILE:RUNS",
+                   help="boot with these Linux-program modules instead of "
+                   "the default ones (repeatable); RUNS is ';'-separated "
+                   "argument lists, argv[0] first")
     images(p)
     p.set_defaults(func=cmd_run)
 

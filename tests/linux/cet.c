@@ -351,6 +351,24 @@ int lt_shstk_wrss(int argc, char **argv)
 	run_with_shstk(wrss_body);
 }
 
+/* Run with the module option shstk=on: the kernel turned shadow stacks on before _start. */
+int lt_shstk_forced(int argc, char **argv)
+{
+	uint64_t status = 0;
+
+	(void)argc, (void)argv;
+	if (!cpu_has_shstk()) {
+		printf("SKIP: CPUID.(7,0):ECX[7] CET_SS not enumerated (shstk=on has nothing to turn on)\n");
+		return LT_SKIP;
+	}
+	LT_EQ(sys3(NR_arch_prctl, ARCH_SHSTK_STATUS, (long)&status, 0), 0);
+	LT_EQ(status, ARCH_SHSTK_SHSTK);
+	LT_CHECK(rdssp() != 0);
+	LT_EQ(sum_to(100), 5050);
+	/* Returning from main goes back through frames made with shadow stacks on. */
+	return LT_RESULT();
+}
+
 int lt_shstk_prctl_rules(int argc, char **argv)
 {
 	uint64_t status = 99;

@@ -29,6 +29,7 @@ static const struct lt_case cases[] = {
 	{ "shstk_fork_threads", lt_shstk_fork_threads },
 	{ "shstk_wrss", lt_shstk_wrss },
 	{ "shstk_prctl_rules", lt_shstk_prctl_rules },
+	{ "shstk_forced", lt_shstk_forced },
 };
 
 int lt_failures;
