@@ -6,6 +6,7 @@
 #                   run a static Linux x86-64 program under CET enforcement
 #   make test       host unit tests, then the suite on every platform
 #   make bench-boot launch-to-verdict times (median of 5)
+#   make bench-elf  boot-to-exit of a static hello world, next to an empty run
 #   make check-mutants  inject bugs one at a time; the tests must catch each
 #   make usb DEV=/dev/sdX  write the ISO to a USB stick (scripts/usb-write.sh)
 
@@ -71,7 +72,7 @@ LINUX_RUNS := $(subst ; ,;,$(LINUX_RUNS))
 SELFTEST := $(B)/selftest/test_shadow_stack
 SELFTEST_BOOT := $(wildcard $(SELFTEST).boot)
 
-.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb selftest
+.PHONY: all run test host-test bench-boot bench-elf deps clean list-platforms check-mutants usb selftest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -153,6 +154,11 @@ $(LINUX_PROG): $(wildcard tests/linux/*.c) Makefile
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(LINUX_CFLAGS) -o $@ $(filter %.c,$^) -lpthread
+
+$(B)/linux/hello: tests/linux/hello/hello.c Makefile
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) -static -O2 -g -o $@ $<
 
 # The image carries a stripped copy; the ELF with symbols stays for addr2line.
 $(LINUX_PROG).boot: $(LINUX_PROG)
@@ -238,6 +244,12 @@ bench-boot:
 	scripts/deps.sh $(sort $(call deps_for,qemu-kernel qemu-bios qemu-uefi bochs))
 	$(MAKE) all
 	$(HARNESS) bench-boot
+
+# Boot-to-exit of a static hello world next to an empty run (median of 5).
+bench-elf:
+	scripts/deps.sh $(sort $(call deps_for,qemu-kernel bochs))
+	$(MAKE) all $(B)/linux/hello
+	$(HARNESS) bench-elf $(B)/linux/hello
 
 # Injects one bug at a time and checks that the tests catch it (QEMU, ~5 min).
 check-mutants:

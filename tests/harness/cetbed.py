@@ -279,6 +279,11 @@ def cmd_bench(args):
                       args.kernel, args.iso)
 
 
+def cmd_bench_elf(args):
+    return bench.main_elf(ROOT, args.runs, args.platforms,
+                          os.path.abspath(args.elf), args.build, args.kernel)
+
+
 def cmd_list(args):
     for p in platforms.PLATFORMS.values():
         print("%-24s %-6s boots %-6s timeout %3d s" % (p.name, p.family,
@@ -384,6 +389,16 @@ def parser():
                    metavar="PLATFORM")
     images(p)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("bench-elf", help="median boot-to-exit of a static "
+                       "program next to an empty run")
+    p.add_argument("elf")
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--platforms", nargs="+", default=list(bench.ELF_PLATFORMS),
+                   metavar="PLATFORM")
+    p.add_argument("--kernel", help="kernel ELF (build/kernel.elf)")
+    p.add_argument("--build", help="build directory (build/)")
+    p.set_defaults(func=cmd_bench_elf)
 
     p = sub.add_parser("list", help="the platforms and their timeouts")
     p.set_defaults(func=cmd_list)
