@@ -75,6 +75,9 @@ struct lx_proc {
 	u64 shstk_rlimit;
 };
 
+/* Seconds since 1970 at boot: a fixed wall clock (no RTC is read). */
+#define LX_EPOCH_AT_BOOT 1764547200UL
+
 /* Wait-status encodings (Linux's). */
 #define LX_WEXITED(code) (((code) & 0xff) << 8)
 #define LX_WSIGNALED(sig) ((sig) & 0x7f)

@@ -29,6 +29,7 @@
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
 #define FUTEX_CMD_MASK 0x7f
+#define FUTEX_CLOCK_REALTIME 0x100
 #define NS_PER_TICK (1000000000UL / TIMER_HZ)
 
 static struct lx_proc procs[LX_PROCS_MAX];
@@ -386,8 +387,11 @@ long lx_sys_futex(u64 uaddr, u64 op, u64 val, u64 timeout, u64 uaddr2, u64 val3)
 			/* WAIT is relative; WAIT_BITSET absolute on the chosen clock. */
 			if (cmd == FUTEX_WAIT)
 				until = timer_ticks + ticks + 1;
-			else
+			else {
+				u64 epoch = op & FUTEX_CLOCK_REALTIME ? LX_EPOCH_AT_BOOT * TIMER_HZ : 0;
+				ticks = ticks > epoch ? ticks - epoch : 0;
 				until = ticks > timer_ticks ? ticks + 1 : timer_ticks;
+			}
 		}
 		t->lx.futex_uaddr = uaddr;
 		while (t->lx.futex_uaddr) {

@@ -24,8 +24,6 @@
 #define RLIMIT_NPROC 6
 #define RLIMIT_NOFILE 7
 #define RLIM_INFINITY (~0UL)
-/* Seconds since 1970 at boot: a fixed, plausible wall clock (there is no RTC read). */
-#define LX_EPOCH_AT_BOOT 1764547200UL
 #define NS_PER_TICK (1000000000UL / TIMER_HZ)
 
 static u64 enosys_seen[8];

@@ -1,6 +1,7 @@
 /* General Linux behaviour a static glibc program relies on. */
 #define _GNU_SOURCE
 #include <elf.h>
+#include <stdio.h>
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -115,10 +116,22 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long counter;
 static __thread long mine;
 
+/* Floating point kept in registers across preemptions: each thread's own. */
+static double float_work(long id)
+{
+	double x = (double)id;
+	for (int i = 0; i < 100000; i++)
+		x = x * 0.999999 + 0.5;
+	return x;
+}
+
+static double float_result[5];
+
 static void *worker(void *arg)
 {
 	long id = (long)arg;
 	mine = id;
+	float_result[id] = float_work(id);
 	for (int i = 0; i < 3000; i++) {
 		pthread_mutex_lock(&lock);
 		counter++;
@@ -145,6 +158,24 @@ int lt_pthread_mutex(int argc, char **argv)
 	}
 	LT_EQ(counter, 12000);
 	LT_EQ(mine, 99);
+	for (long i = 1; i <= 4; i++)
+		LT_CHECK(float_result[i] == float_work(i));
+	/* A timed wait on a condition variable: FUTEX_WAIT_BITSET, absolute time. */
+	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 20 * 1000 * 1000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&lock);
+	LT_EQ(pthread_cond_timedwait(&cv, &lock, &until), ETIMEDOUT);
+	pthread_mutex_unlock(&lock);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	LT_CHECK(now.tv_sec > until.tv_sec ||
+		 (now.tv_sec == until.tv_sec && now.tv_nsec >= until.tv_nsec));
 	return LT_RESULT();
 }
 
@@ -291,10 +322,35 @@ int lt_mmap_faults(int argc, char **argv)
 	LT_CHECK(r == MAP_FAILED && errno == EEXIST);
 	r = mmap(a + pg, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	LT_CHECK(r == a + pg);
+	/* /proc/self/maps lists the mapping with its rights, as Linux prints them. */
+	char want[64], maps[4096];
+	snprintf(want, sizeof(want), "%08lx-%08lx rw-p", (unsigned long)b, (unsigned long)b + pg);
+	FILE *f = fopen("/proc/self/maps", "r");
+	size_t n = f ? fread(maps, 1, sizeof(maps) - 1, f) : 0;
+	maps[n] = 0;
+	if (f)
+		fclose(f);
+	LT_CHECK(strstr(maps, want) != NULL);
 	/* MADV_DONTNEED: anonymous pages read back as zeroes. */
 	b[10] = 7;
 	LT_EQ(madvise(b, pg, MADV_DONTNEED), 0);
 	LT_EQ(b[10], 0);
+	return LT_RESULT();
+}
+
+int lt_time_sleep(int argc, char **argv)
+{
+	struct timespec a, b, d = { 0, 20 * 1000 * 1000 };
+
+	(void)argc, (void)argv;
+	LT_EQ(clock_gettime(CLOCK_MONOTONIC, &a), 0);
+	LT_EQ(nanosleep(&d, NULL), 0);
+	LT_EQ(clock_gettime(CLOCK_MONOTONIC, &b), 0);
+	long ns = (b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec);
+	LT_CHECK(ns >= 20 * 1000 * 1000);
+	LT_EQ(sched_yield(), 0);
+	/* Past 2020, which any wall clock should be. */
+	LT_CHECK(time(NULL) > 1577836800);
 	return LT_RESULT();
 }
 

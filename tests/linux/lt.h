@@ -41,6 +41,7 @@ int lt_fork_wait(int argc, char **argv);
 int lt_signal_siginfo(int argc, char **argv);
 int lt_mmap_faults(int argc, char **argv);
 int lt_fork_bomb(int argc, char **argv);
+int lt_time_sleep(int argc, char **argv);
 int lt_output_flood(int argc, char **argv);
 int lt_spin(int argc, char **argv);
 int lt_shstk_enable(int argc, char **argv);

@@ -19,6 +19,7 @@ static const struct lt_case cases[] = {
 	{ "signal_siginfo", lt_signal_siginfo },
 	{ "mmap_faults", lt_mmap_faults },
 	{ "fork_bomb", lt_fork_bomb },
+	{ "time_sleep", lt_time_sleep },
 	{ "output_flood", lt_output_flood },
 	{ "spin", lt_spin },
 	{ "shstk_enable", lt_shstk_enable },
