@@ -116,22 +116,44 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long counter;
 static __thread long mine;
 
-/* Floating point kept in registers across preemptions: each thread's own. */
-static double float_work(long id)
+/*
+ * Floating point kept in registers across preemptions: each thread's own.
+ * It runs for 5 ms of the platform's time, some ten timer ticks, whatever
+ * the emulator's speed; the count makes it repeatable.
+ */
+static double float_steps(long id, long n)
 {
 	double x = (double)id;
-	for (int i = 0; i < 100000; i++)
+	for (long i = 0; i < n; i++)
 		x = x * 0.999999 + 0.5;
 	return x;
 }
 
+static double float_work(long id, long *steps)
+{
+	struct timespec a, b;
+	double x = (double)id;
+	long n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do {
+		for (int i = 0; i < 1000; i++)
+			x = x * 0.999999 + 0.5;
+		n += 1000;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	} while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 5000000L);
+	*steps = n;
+	return x;
+}
+
 static double float_result[5];
+static long float_n[5];
 
 static void *worker(void *arg)
 {
 	long id = (long)arg;
 	mine = id;
-	float_result[id] = float_work(id);
+	float_result[id] = float_work(id, &float_n[id]);
 	for (int i = 0; i < 3000; i++) {
 		pthread_mutex_lock(&lock);
 		counter++;
@@ -159,7 +181,7 @@ int lt_pthread_mutex(int argc, char **argv)
 	LT_EQ(counter, 12000);
 	LT_EQ(mine, 99);
 	for (long i = 1; i <= 4; i++)
-		LT_CHECK(float_result[i] == float_work(i));
+		LT_CHECK(float_result[i] == float_steps(i, float_n[i]));
 	/* A timed wait on a condition variable: FUTEX_WAIT_BITSET, absolute time. */
 	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 	struct timespec until;
