@@ -155,6 +155,12 @@ $(LINUX_PROG): $(wildcard tests/linux/*.c) Makefile
 	$(call say,CC,$@)
 	$(Q)$(CC) $(LINUX_CFLAGS) -o $@ $(filter %.c,$^) -lpthread
 
+# IBT needs ENDBR64 everywhere, which Debian's glibc lacks: no libc at all.
+$(B)/linux/ibt: tests/linux/ibt/ibt.c Makefile
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) -static -nostdlib -O2 -g -fcf-protection=full -Wall -Wextra -Werror -o $@ $<
+
 $(B)/linux/hello: tests/linux/hello/hello.c Makefile
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
@@ -169,9 +175,9 @@ $(B)/linux/runs: Makefile
 	$(Q)printf '%s\n' '$(LINUX_RUNS)' > $@
 
 $(B)/cetbed.iso: $(B)/kernel-boot.elf iso/mkiso.sh $(wildcard iso/*.cfg) $(LINUX_PROG).boot \
-		$(B)/linux/runs $(SELFTEST_BOOT)
+		$(B)/linux/runs $(B)/linux/ibt $(SELFTEST_BOOT)
 	$(call say,ISO,$@)
-	$(Q)iso/mkiso.sh $< $@ '' $(LINUX_PROG).boot '$(LINUX_RUNS)' \
+	$(Q)iso/mkiso.sh $< $@ '' $(LINUX_PROG).boot '$(LINUX_RUNS)' $(B)/linux/ibt 'ibt=on ibt' \
 		$(if $(SELFTEST_BOOT),$(SELFTEST_BOOT) test_shadow_stack)
 
 # Debian's linux-source-6.12 package (apt-get download, ~150 MB, cached in

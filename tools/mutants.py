@@ -280,6 +280,8 @@ MUTANTS = {
                          ["linux_pthread_mutex"], "qemu-linux"),
     "lx-futex-realtime-epoch": ("kernel/linux/proc.c", "				ticks = ticks > epoch ? ticks - epoch : 0;",
                                 "				(void)epoch;", ["linux_pthread_mutex"], "qemu-linux"),
+    "lx-ibt-option-ignored": ("kernel/linux/cet.c", "	if (ibt && cpu.ibt)\n		u_cet |= CET_ENDBR_EN;",
+                              "	(void)ibt;", ["linux_ibt"], "bochs"),
     "lx-cp-not-cperr": ("kernel/linux/signal.c", "force_signal_cet(f, LX_SIGSEGV, LX_SEGV_CPERR, 0, true, cr2);",
                         "force_signal_cet(f, LX_SIGSEGV, LX_SEGV_ACCERR, 0, true, cr2);",
                         ["linux_shstk_smashed_return"], "bochs"),

@@ -271,6 +271,9 @@ class Context:
         if os.path.isfile(prog) and os.path.isfile(runs):
             with open(runs) as f:
                 mods.append((prog, f.read().strip()))
+        ibt = os.path.join(self.build, "linux", "ibt")
+        if os.path.isfile(ibt):
+            mods.append((ibt, "ibt=on ibt"))
         # As the Makefile's image: Linux's selftest once 'make selftest' made it.
         selftest = os.path.join(self.build, "selftest", "test_shadow_stack.boot")
         if os.path.isfile(selftest):
