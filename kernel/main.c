@@ -37,6 +37,7 @@ u64 kernel_stack_top, kernel_kshstk_top;
 bool kshstk_pending;
 static struct cmdline cmdline;
 static unsigned boot_errors;
+static u64 tsc_at_entry;
 
 static void __noreturn boot_fail(void)
 {
@@ -106,6 +107,7 @@ static void __noreturn kernel_main_stack(void *unused)
 void __noreturn kernel_main(u32 magic, u32 info_phys);
 void __noreturn kernel_main(u32 magic, u32 info_phys)
 {
+	tsc_at_entry = rdtsc();
 	serial_init();
 	console_add_sink(&serial_sink);
 	/* Keeps everything from here on until fbcon_init() can put it on screen. */
@@ -122,6 +124,14 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	diag("boot: multiboot%u loader='%s' cmdline='%s'", boot.protocol,
 	     boot.loader[0] ? boot.loader : "?", boot.cmdline);
 	report_memmap();
+	if (boot.nr_mods) {
+		u64 bytes = 0;
+		for (unsigned i = 0; i < boot.nr_mods; i++)
+			bytes += boot.mods[i].size;
+		/* Under Bochs the TSC counts instructions: what firmware and loader cost. */
+		diag("boot: %u modules, %lu KiB (Linux programs); TSC %lu at kernel entry",
+		     boot.nr_mods, bytes >> 10, tsc_at_entry);
+	}
 	cmdline_parse(&cmdline, boot.cmdline);
 
 	mm_init(&boot.mem);

@@ -7,6 +7,8 @@
  */
 #include "kernel/linux.h"
 #include "kernel/task.h"
+#include "kernel/timer.h"
+#include "x86/cpu.h"
 #include "lib.h"
 #include "test.h"
 
@@ -174,7 +176,9 @@ void lx_run_test(struct test_case_run *t, const struct lx_run *r)
 		return;
 	}
 	struct lx_proc *lp = p.main->lx.proc;
+	u64 t0 = timer_ticks, tsc0 = rdtsc();
 	enum uproc_state st = uproc_run(&p, 0, 0);
+	u64 ms = (timer_ticks - t0) * 1000 / TIMER_HZ, tsc = rdtsc() - tsc0;
 	flush_line();
 	if (out.subtests)
 		kprintf("    1..%u\n", out.subtests);
@@ -183,7 +187,8 @@ void lx_run_test(struct test_case_run *t, const struct lx_run *r)
 		     LX_OUTPUT_MAX >> 10, out.dropped);
 	if (st != UPROC_TIMEOUT) {
 		if (lp->ended || lp->exiting) {
-			diag("%s: wait status 0x%x", r->name, lp->wstatus);
+			diag("%s: wait status 0x%x after %lu ms (%lu TSC cycles)", r->name,
+			     lp->wstatus, ms, tsc);
 			judge(t, lp);
 		} else {
 			test_error(t, "the program ended without exit: %s", p.kill_reason);

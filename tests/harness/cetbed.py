@@ -10,6 +10,8 @@ expectation file), 130 interrupted.
 import argparse
 import os
 import re
+import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -150,19 +152,33 @@ def cmd_run_elf(args):
     if args.ibt:
         opts.append("ibt=on")
     # The kernel names the run's test after argv[0] the same way.
+    # The image gets a copy without symbols (less for the loader to read
+    # through BIOS calls); addr2line keeps using the ELF as given.
+    boot_copy = _stripped_copy(elf, args.build)
     cmdline = "tests=linux_" + re.sub(r"[^A-Za-z0-9_]", "_", words[0])[:33]
     if args.cmdline:
         cmdline += " " + args.cmdline
     ctx = platforms.Context(ROOT, args.build, args.kernel, args.iso, cmdline,
                             args.bochs3_root,
-                            modules=[(elf, " ".join(opts + ["--"] + words))
-                                     if opts else (elf, runs)])
+                            modules=[(boot_copy, " ".join(opts + ["--"] + words))
+                                     if opts else (boot_copy, runs)])
     launch = plat.prepare(ctx)
     timeout = args.timeout or plat.timeout
     name = args.name or "%s-elf" % plat.name
     return execute(name, launch, timeout, os.path.join(ctx.build, "results"),
                    {}, None, verbose=args.verbose,
                    echo=symbolize.Symbolizer(elf))
+
+
+def _stripped_copy(elf, build):
+    out_dir = os.path.join(build or os.path.join(ROOT, "build"), "results")
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, "run-elf.boot")
+    tool = shutil.which("strip")
+    if tool and subprocess.run([tool, "-o", out, elf], capture_output=True
+                               ).returncode == 0:
+        return out
+    return elf
 
 
 def cmd_run_all(args):
