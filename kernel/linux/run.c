@@ -13,7 +13,7 @@
 #include "test.h"
 
 /* Output beyond this is counted, not printed: the serial line is slow. */
-#define LX_OUTPUT_MAX (16 * 1024)
+#define LX_OUTPUT_MAX (8 * 1024)
 #define KSFT_SKIP 4
 
 void lx_syscall_reset_log(void);

@@ -44,7 +44,7 @@ int lt_printf_float(int argc, char **argv)
 
 int lt_malloc_stress(int argc, char **argv)
 {
-	enum { N = 120 };
+	enum { N = 60 };
 	static unsigned char *p[N];
 	static size_t len[N];
 	unsigned seed = 12345;
@@ -54,7 +54,7 @@ int lt_malloc_stress(int argc, char **argv)
 		for (int i = 0; i < N; i++) {
 			seed = seed * 1103515245 + 12345;
 			/* Small blocks from brk, and a few past glibc's 128 KiB mmap threshold. */
-			len[i] = i % 40 == 7 ? 200000 + (seed % 4096) : 1 + (seed >> 8) % 3000;
+			len[i] = i % 30 == 7 ? 200000 + (seed % 4096) : 1 + (seed >> 8) % 3000;
 			p[i] = malloc(len[i]);
 			if (!p[i]) {
 				LT_CHECK(p[i] != NULL);
@@ -154,11 +154,11 @@ static void *worker(void *arg)
 	long id = (long)arg;
 	mine = id;
 	float_result[id] = float_work(id, &float_n[id]);
-	for (int i = 0; i < 3000; i++) {
+	for (int i = 0; i < 500; i++) {
 		pthread_mutex_lock(&lock);
 		counter++;
 		pthread_mutex_unlock(&lock);
-		if (i % 500 == 0)
+		if (i % 125 == 0)
 			sched_yield();
 	}
 	/* Thread-local storage through each thread's own FS base. */
@@ -178,7 +178,7 @@ int lt_pthread_mutex(int argc, char **argv)
 		LT_EQ(pthread_join(t[i], &ret), 0);
 		LT_EQ((long)ret, i + 1);
 	}
-	LT_EQ(counter, 12000);
+	LT_EQ(counter, 2000);
 	LT_EQ(mine, 99);
 	for (long i = 1; i <= 4; i++)
 		LT_CHECK(float_result[i] == float_steps(i, float_n[i]));
