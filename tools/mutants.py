@@ -282,6 +282,8 @@ MUTANTS = {
                                 "				(void)epoch;", ["linux_pthread_mutex"], "qemu-linux"),
     "lx-ibt-option-ignored": ("kernel/linux/cet.c", "	if (ibt && cpu.ibt)\n		u_cet |= CET_ENDBR_EN;",
                               "	(void)ibt;", ["linux_ibt"], "bochs"),
+    "lx-vfork-copies": ("kernel/linux/proc.c", "		if (flags & CLONE_VM) {\n			umem_get(mm);",
+                        "		if (0) {\n			umem_get(mm);", ["linux_shstk_vfork"], "bochs"),
     "lx-cp-not-cperr": ("kernel/linux/signal.c", "force_signal_cet(f, LX_SIGSEGV, LX_SEGV_CPERR, 0, true, cr2);",
                         "force_signal_cet(f, LX_SIGSEGV, LX_SEGV_ACCERR, 0, true, cr2);",
                         ["linux_shstk_smashed_return"], "bochs"),

@@ -297,6 +297,52 @@ static int fork_threads_body(void)
 	return 0;
 }
 
+static volatile uint64_t vfork_child_ssp;
+
+static void __attribute__((noinline)) vfork_child_call(void)
+{
+	asm volatile("" ::: "memory");
+}
+
+/*
+ * vfork: the child runs on the parent's shadow stack, not a copy.  The
+ * slot below the parent's SSP is zeroed with WRSS; the child's CALL writes
+ * its return address there, and the parent, resumed, reads it back.
+ */
+static int vfork_body(void)
+{
+	uint64_t ssp, zero = 0;
+	long pid;
+	int status;
+
+	LT_EQ(sys3(NR_arch_prctl, ARCH_SHSTK_ENABLE, ARCH_SHSTK_WRSS, 0), 0);
+	ssp = rdssp();
+	asm volatile("wrssq %0, (%1)" ::"r"(zero), "r"(ssp - 8) : "memory");
+	/* Inline: glibc's vfork() would return through the shared shadow stack. */
+	asm volatile("syscall" : "=a"(pid) : "a"(58) : "rcx", "r11", "memory");
+	if (pid == 0) {
+		vfork_child_ssp = rdssp();
+		vfork_child_call();
+		asm volatile("syscall" ::"a"(60), "D"(0) : "rcx", "r11", "memory");
+	}
+	LT_CHECK(pid > 0);
+	LT_EQ(rdssp(), ssp);
+	LT_EQ(vfork_child_ssp, ssp);
+	LT_CHECK(*(volatile uint64_t *)(ssp - 8) != 0);
+	LT_EQ(waitpid(pid, &status, 0), pid);
+	LT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return 0;
+}
+
+int lt_shstk_vfork(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	int r = need_shstk();
+	if (r)
+		return r;
+	run_with_shstk(vfork_body);
+}
+
 int lt_shstk_fork_threads(int argc, char **argv)
 {
 	(void)argc, (void)argv;

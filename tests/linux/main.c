@@ -31,6 +31,7 @@ static const struct lt_case cases[] = {
 	{ "shstk_wrss", lt_shstk_wrss },
 	{ "shstk_prctl_rules", lt_shstk_prctl_rules },
 	{ "shstk_forced", lt_shstk_forced },
+	{ "shstk_vfork", lt_shstk_vfork },
 };
 
 int lt_failures;
