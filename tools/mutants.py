@@ -284,6 +284,8 @@ MUTANTS = {
                               "	(void)ibt;", ["linux_ibt"], "bochs"),
     "lx-vfork-copies": ("kernel/linux/proc.c", "		if (flags & CLONE_VM) {\n			umem_get(mm);",
                         "		if (0) {\n			umem_get(mm);", ["linux_shstk_vfork"], "bochs"),
+    "lx-proc-mm-leak": ("kernel/linux/proc.c", "	umem_put(lp->mm);\n	lp->mm = NULL;", "	lp->mm = NULL;",
+                        ["linux_hello", "linux_fork_wait"], "qemu-linux"),
     "lx-cp-not-cperr": ("kernel/linux/signal.c", "force_signal_cet(f, LX_SIGSEGV, LX_SEGV_CPERR, 0, true, cr2);",
                         "force_signal_cet(f, LX_SIGSEGV, LX_SEGV_ACCERR, 0, true, cr2);",
                         ["linux_shstk_smashed_return"], "bochs"),

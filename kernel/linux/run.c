@@ -10,6 +10,7 @@
 #include "kernel/timer.h"
 #include "x86/cpu.h"
 #include "lib.h"
+#include "mm/frame.h"
 #include "test.h"
 
 /* Output beyond this is counted, not printed: the serial line is slow. */
@@ -165,6 +166,7 @@ static void judge(struct test_case_run *t, const struct lx_proc *lp)
 void lx_run_test(struct test_case_run *t, const struct lx_run *r)
 {
 	static struct uproc p;
+	u64 frames = frame_free_count();
 
 	memset(&out, 0, sizeof(out));
 	out.fd = 1;
@@ -196,6 +198,11 @@ void lx_run_test(struct test_case_run *t, const struct lx_run *r)
 	}
 	uproc_destroy(&p);
 	lx_proc_free_all();
+	/* Every page, table and shadow stack of every process it made is back. */
+	u64 after = frame_free_count();
+	if (after != frames)
+		test_fail(t, "%ld frames not freed after the run (%lu free before, %lu after)",
+			  (long)(frames - after), frames, after);
 }
 
 static void lx_case_body(struct test_case_run *t)
