@@ -44,8 +44,6 @@ static void switch_task(struct task *next)
 	/* The kernel never touches x87/SSE registers: they are still prev's. */
 	if (prev->mm)
 		asm volatile("fxsave64 %0" : "=m"(prev->fxsave));
-	if (prev->lx.proc)
-		lx_switch_out(prev);
 	current = next;
 	u64 cr3 = virt_to_phys(next->mm ? next->mm->pml4 : kernel_pml4);
 	if ((read_cr3() & PTE_ADDR_MASK) != cr3)

@@ -177,8 +177,7 @@ void __noreturn lx_exit_thread(long code);
 void __noreturn lx_exit_group(int wstatus);
 /* Ends the whole process of the current task with a signal. */
 void __noreturn lx_die_by_signal(int sig);
-/* The task is switched in / out: its FS and GS bases. */
-void lx_switch_out(struct task *t);
+/* The task is switched in: its FS and GS bases. */
 void lx_switch_in(struct task *t);
 /* From the timer: wakes tasks whose sleep or futex timeout is due. */
 void lx_timer_wake(void);

@@ -255,7 +255,6 @@ void lx_random_bytes(void *buf, size_t n)
 
 /* Builds the initial stack through the kernel's view of the pages. */
 struct stack_builder {
-	struct lx_proc *lp;
 	u64 sp;
 	bool failed;
 };
@@ -274,12 +273,11 @@ static int build_stack(struct uproc *p, const struct lx_run *r, u64 *rsp)
 {
 	const Elf64_Ehdr *eh = (const void *)p->img.data;
 	const Elf64_Phdr *ph = (const void *)(p->img.data + eh->e_phoff);
-	struct stack_builder b = { current->lx.proc, USER_STACK_TOP, false };
+	struct stack_builder b = { USER_STACK_TOP, false };
 	u64 argv[LX_ARGS_MAX + 1], envp[ARRAY_SIZE(lx_envp)];
 	unsigned nenv = ARRAY_SIZE(lx_envp) - 1;
 	u8 rnd[16];
 
-	(void)b.lp;
 	u64 execfn = push_bytes(&b, r->argv[0], strlen(r->argv[0]) + 1);
 	for (int i = r->argc - 1; i >= 0; i--)
 		argv[i] = push_bytes(&b, r->argv[i], strlen(r->argv[i]) + 1);

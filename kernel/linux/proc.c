@@ -65,11 +65,7 @@ void lx_proc_free_all(void)
 		lx_proc_free(&procs[i]);
 }
 
-void lx_switch_out(struct task *t)
-{
-	(void)t; /* the bases change only through arch_prctl, which keeps the copy */
-}
-
+/* The bases change only through arch_prctl, which keeps t's copy up to date. */
 void lx_switch_in(struct task *t)
 {
 	wrmsr(MSR_FS_BASE, t->lx.fs_base);
