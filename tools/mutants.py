@@ -286,6 +286,8 @@ MUTANTS = {
                         "		if (0) {\n			umem_get(mm);", ["linux_shstk_vfork"], "bochs"),
     "lx-proc-mm-leak": ("kernel/linux/proc.c", "	umem_put(lp->mm);\n	lp->mm = NULL;", "	lp->mm = NULL;",
                         ["linux_hello", "linux_fork_wait"], "qemu-linux"),
+    "lx-no-sigchld": ("kernel/linux/proc.c", "		lx_send_signal(pl, LX_SIGCHLD, LX_SI_USER);", "		(void)0;",
+                      ["linux_fork_wait"], "qemu-linux"),
     "lx-cp-not-cperr": ("kernel/linux/signal.c", "force_signal_cet(f, LX_SIGSEGV, LX_SEGV_CPERR, 0, true, cr2);",
                         "force_signal_cet(f, LX_SIGSEGV, LX_SEGV_ACCERR, 0, true, cr2);",
                         ["linux_shstk_smashed_return"], "bochs"),

@@ -14,6 +14,8 @@ struct lx_task {
 	u64 clear_child_tid;
 	u64 sigmask, sigpending;
 	u64 sig_tkill; /* pending signals sent with tgkill (si_code SI_TKILL) */
+	/* The last child that ended, for SIGCHLD's siginfo. */
+	s32 chld_code, chld_pid, chld_status;
 	u64 altstack_sp, altstack_size, altstack_flags;
 	u64 futex_uaddr; /* waiting here while blocked in futex */
 	u64 sleep_until; /* tick a sleeping task waits for */

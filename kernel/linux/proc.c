@@ -199,6 +199,15 @@ static void proc_ended(struct lx_proc *lp, int wstatus)
 	if (!lp->exiting)
 		lp->wstatus = wstatus;
 	lp->ended = true;
+	/* SIGCHLD to the parent: CLD_EXITED (1) with the status, or CLD_KILLED (2) with the signal. */
+	struct task *pl = lp->parent ? lp->parent->leader : NULL;
+	if (pl && pl->state != TASK_ZOMBIE) {
+		int w = lp->wstatus;
+		pl->lx.chld_code = w & 0x7f ? 2 : 1;
+		pl->lx.chld_pid = (s32)lp->pid;
+		pl->lx.chld_status = w & 0x7f ? w & 0x7f : (w >> 8) & 0xff;
+		lx_send_signal(pl, LX_SIGCHLD, LX_SI_USER);
+	}
 	if (lp->parent)
 		for (struct task *t = task_first(); t; t = t->all_next)
 			if (t->lx.proc == lp->parent && t->lx.in_wait4)

@@ -300,6 +300,11 @@ bool lx_signal_check(struct trap_frame *f)
 			info.code = LX_SI_TKILL;
 		t->lx.sig_tkill &= ~SIGMASK(sig);
 		info.addr = t->lx.proc->pid;
+		if (sig == LX_SIGCHLD) {
+			info.code = t->lx.chld_code;
+			info.addr = (u32)t->lx.chld_pid; /* si_pid, si_uid 0 */
+			info.rest[0] = (u32)t->lx.chld_status;
+		}
 		deliver(f, sig, &info);
 		return true;
 	}

@@ -202,12 +202,26 @@ int lt_pthread_mutex(int argc, char **argv)
 }
 
 static int shared_value = 1;
+static volatile int chld_code, chld_pid, chld_status;
+
+static void on_chld(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	chld_code = si->si_code;
+	chld_pid = si->si_pid;
+	chld_status = si->si_status;
+}
 
 int lt_fork_wait(int argc, char **argv)
 {
 	int status;
 
+	struct sigaction sa = { 0 };
+
 	(void)argc, (void)argv;
+	sa.sa_sigaction = on_chld;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGCHLD, &sa, NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
 		shared_value = 2; /* the child's own copy */
@@ -218,6 +232,11 @@ int lt_fork_wait(int argc, char **argv)
 	LT_CHECK(WIFEXITED(status));
 	LT_EQ(WEXITSTATUS(status), 42);
 	LT_EQ(shared_value, 1);
+	/* SIGCHLD's siginfo: CLD_EXITED, the child's pid and exit status. */
+	LT_EQ(chld_code, CLD_EXITED);
+	LT_EQ(chld_pid, pid);
+	LT_EQ(chld_status, 42);
+	signal(SIGCHLD, SIG_DFL);
 	/* A child killed by a signal reports it the way Linux encodes it. */
 	pid = fork();
 	if (pid == 0) {
