@@ -5,12 +5,15 @@
 #   make list       every test and its area, read from the image (no boot)
 #   make run        build and run the suite on $(PLATFORM) (default bochs);
 #                   TESTS=GLOB[,GLOB...] and CMDLINE='...' reach the kernel
+#   make run PROG=path/to/static-elf [ARGS="..."] [PLATFORM=...]
+#                   run a static Linux x86-64 program under CET enforcement
 #   make test       host unit tests, then the suite on every platform, the
 #                   conformance report and the parser and LAVA checks
 #   make report     build/results/index.html and summary.md from the logs there
 #   make gdb        QEMU -kernel stopped for gdb, symbols loaded (CMDLINE, TESTS)
 #   make lava-run   the LAVA QEMU job through Debian's lava-run, here (root)
 #   make bench-boot launch-to-verdict times (min/median/max of 5)
+#   make bench-elf  boot-to-exit of a static hello world, next to an empty run
 #   make check-mutants  inject bugs one at a time; the tests must catch each
 #   make test-matrix  CPU models, memory sizes, -smp, chipsets, firmware (~4 min)
 #   make usb DEV=/dev/sdX  write the ISO to a USB stick (scripts/usb-write.sh)
@@ -66,8 +69,23 @@ USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
-.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb reloc \
-	test-matrix help list report gdb lava-run
+# tests/linux: one static glibc program, one run per case (argv[0] names it),
+# carried as a boot module of the default image and run by the Linux personality.
+LINUX_PROG := $(B)/linux/cetbed-linux
+LINUX_CFLAGS := -std=gnu11 -static -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
+	-MMD -MP
+LINUX_RUNS := hello;printf_float;malloc_stress;argv_auxv one two;pthread_mutex;fork_wait;\
+	signal_siginfo;mmap_faults;fork_bomb;time_sleep;output_flood;shstk_enable;shstk_recursion;\
+	shstk_smashed_return;shstk_pivot;shstk_signal;shstk_fork_threads;shstk_vfork;shstk_wrss;\
+	shstk_prctl_rules;shstk=on shstk_forced
+LINUX_RUNS := $(subst ; ,;,$(LINUX_RUNS))
+# Linux's own shadow-stack selftest, fetched and built by 'make selftest'
+# (make test does it first); the image carries it once it is there.
+SELFTEST := $(B)/selftest/test_shadow_stack
+SELFTEST_BOOT := $(wildcard $(SELFTEST).boot)
+
+.PHONY: all run test host-test bench-boot bench-elf deps clean list-platforms check-mutants usb \
+	selftest reloc test-matrix help list report gdb lava-run
 
 # TESTS=GLOB[,GLOB...] and CMDLINE='...' make the kernel command line of
 # make run, make gdb and make usb alike.
@@ -149,9 +167,40 @@ $(B)/kernel-boot.elf: $(B)/kernel.elf
 	$(Q)objcopy --strip-debug $< $@
 	$(Q)$(PYTHON) tools/check-image.py $@
 
-$(B)/cetbed.iso: $(B)/kernel-boot.elf iso/mkiso.sh $(wildcard iso/*.cfg)
+$(LINUX_PROG): $(wildcard tests/linux/*.c) Makefile
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(LINUX_CFLAGS) -o $@ $(filter %.c,$^) -lpthread
+
+# IBT needs ENDBR64 everywhere, which Debian's glibc lacks: no libc at all.
+$(B)/linux/ibt: tests/linux/ibt/ibt.c Makefile
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) -static -nostdlib -O2 -g -fcf-protection=full -Wall -Wextra -Werror -o $@ $<
+
+$(B)/linux/hello: tests/linux/hello/hello.c Makefile
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) -static -O2 -g -o $@ $<
+
+# The image carries a stripped copy; the ELF with symbols stays for addr2line.
+$(LINUX_PROG).boot: $(LINUX_PROG)
+	$(Q)strip -o $@ $<
+
+$(B)/linux/runs: Makefile
+	@mkdir -p $(dir $@)
+	$(Q)printf '%s\n' '$(LINUX_RUNS)' > $@
+
+$(B)/cetbed.iso: $(B)/kernel-boot.elf iso/mkiso.sh $(wildcard iso/*.cfg) $(LINUX_PROG).boot \
+		$(B)/linux/runs $(B)/linux/ibt $(SELFTEST_BOOT)
 	$(call say,ISO,$@)
-	$(Q)iso/mkiso.sh $< $@
+	$(Q)iso/mkiso.sh $< $@ '' $(LINUX_PROG).boot '$(LINUX_RUNS)' $(B)/linux/ibt 'ibt=on ibt' \
+		$(if $(SELFTEST_BOOT),$(SELFTEST_BOOT) test_shadow_stack)
+
+# Debian's linux-source-6.12 package (apt-get download, ~150 MB, cached in
+# build/selftest): tools/testing/selftests/x86/test_shadow_stack.c, gcc -static.
+selftest:
+	scripts/linux-selftest.sh $(B)/selftest
 
 # The same kernel with a multiboot2 relocatable tag asking for 64 MiB or
 # above: GRUB must relocate it, and the qemu-bios-reloc64 platform checks
@@ -189,7 +238,11 @@ deps:
 run:
 	scripts/deps.sh $(call deps_for,$(PLATFORM))
 	$(MAKE) all
+ifeq ($(PROG),)
 	$(HARNESS) run $(PLATFORM) $(if $(KCMDLINE),--cmdline '$(KCMDLINE)')
+else
+	$(HARNESS) run-elf --platform $(PLATFORM) $(RUN_ELF_FLAGS) '$(PROG)' $(ARGS)
+endif
 
 help:
 	@sed -n '3,/^$$/s/^# \{0,1\}//p' Makefile
@@ -243,11 +296,14 @@ $(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h include/*/*/*.h
 
 test:
 	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS) $(VARIANTS)) qr report lava parsers)
+	$(MAKE) selftest
 	$(MAKE) all reloc
 	$(MAKE) host-test
-	@# A spinning task is stopped by the watchdog, reported TIMEOUT, and the run goes on.
+	@# A spinning task and a Linux program that never exits are stopped by the
+	@# watchdog, reported TIMEOUT, and the run goes on.
 	$(HARNESS) run qemu-kernel --name watchdog-demo --expect tests/expect/watchdog-demo.expect \
-		--cmdline 'tests=task_spin_forever,user_exit_status timeout=1'
+		--cmdline 'tests=task_spin_forever,user_exit_status,linux_spin,linux_hello timeout=1' \
+		--module '$(LINUX_PROG).boot:spin;hello'
 	@# The verdict screen's QR code, read back by zbarimg, is the run's summary.
 	$(PYTHON) tests/harness/qr_check.py
 	@# The report is written whatever the platforms said: it shows why.
@@ -278,6 +334,12 @@ bench-boot:
 	$(MAKE) all
 	$(HARNESS) bench-boot
 
+# Boot-to-exit of a static hello world next to an empty run (median of 5).
+bench-elf:
+	scripts/deps.sh $(sort $(call deps_for,qemu-kernel bochs))
+	$(MAKE) all $(B)/linux/hello
+	$(HARNESS) bench-elf $(B)/linux/hello
+
 # Injects one bug at a time and checks that the tests catch it (QEMU, ~5 min).
 check-mutants:
 	scripts/deps.sh build qemu
@@ -307,10 +369,11 @@ list-platforms:
 	@echo $(PLATFORMS) $(VARIANTS)
 
 clean:
-	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host kernel.elf cetbed.iso linker.ld asm-offsets.s usb.iso reloc)
+	rm -rf $(addprefix $(B)/,boot kernel mm cet tests user include host linux kernel.elf cetbed.iso linker.ld asm-offsets.s usb.iso usb-cmdline.iso reloc)
 
 # Only our own dependency files: build/ also holds the Debian 13 root.
--include $(KERNEL_OBJ:.o=.d) $(USER_LIB:.o=.d) $(USER_ELF:.elf=.d) $(USER_ELF:.elf=_probes.d)
+-include $(KERNEL_OBJ:.o=.d) $(USER_LIB:.o=.d) $(USER_ELF:.elf=.d) $(USER_ELF:.elf=_probes.d) \
+	$(LINUX_PROG).d
 
 # Flags live here: a changed Makefile rebuilds everything.
 $(KERNEL_OBJ) $(ASM_OFFSETS) $(USER_LIB) $(USER_ELF): Makefile

@@ -2,7 +2,11 @@
 # Builds a small hybrid boot ISO for one multiboot2 kernel: BIOS from CD or
 # disk (El Torito + hybrid MBR) and UEFI from CD or disk (FAT image + GPT).
 #
-# usage: iso/mkiso.sh KERNEL_ELF OUT_ISO [CMDLINE]
+# usage: iso/mkiso.sh KERNEL_ELF OUT_ISO [CMDLINE [MODULE ARGS]...]
+#
+# Each MODULE file is loaded by GRUB as a multiboot2 module whose command
+# line is "-- ARGS" (the kernel reads what follows "--"); the Linux
+# personality runs it once per ';'-separated group of ARGS.
 #
 # CMDLINE is split at whitespace into words; the kernel receives the words
 # joined by single spaces, without the kernel path, on both boot paths.
@@ -17,13 +21,14 @@ die() {
 	exit 1
 }
 
-if [[ $# -lt 2 || $# -gt 3 ]]; then
-	printf 'usage: %s KERNEL_ELF OUT_ISO [CMDLINE]\n' "$prog" >&2
+if [[ $# -lt 2 || ($# -gt 3 && $(($# % 2)) -eq 0) ]]; then
+	printf 'usage: %s KERNEL_ELF OUT_ISO [CMDLINE [MODULE ARGS]...]\n' "$prog" >&2
 	exit 2
 fi
 kernel=$1
 out=$2
 cmdline=${3-}
+modules=("${@:4}")
 
 grub_lib=${GRUB_LIB:-/usr/lib/grub}
 bios_dir=$grub_lib/i386-pc
@@ -58,12 +63,25 @@ fi
 if [[ $cmdline =~ [^$'\t'\ -~] ]]; then
 	die "CMDLINE must be printable ASCII on one line (tabs count as spaces): $cmdline"
 fi
-read -ra words <<<"$cmdline"
 # One single-quoted GRUB word per argument: no globbing, no $ expansion,
 # and GRUB joins the words back with single spaces.
-grub_args=
-for w in ${words[@]+"${words[@]}"}; do
-	grub_args+=" '$w'"
+grub_words() {
+	local -a words
+	local w out=
+	read -ra words <<<"$1"
+	for w in ${words[@]+"${words[@]}"}; do
+		out+=" '$w'"
+	done
+	printf '%s' "$out"
+}
+grub_args=$(grub_words "$cmdline")
+module_lines=()
+for ((i = 0; i < ${#modules[@]}; i += 2)); do
+	m=${modules[i]} margs=${modules[i + 1]}
+	[[ -f $m && -r $m ]] || die "module not found or unreadable: $m"
+	[[ $margs != *[\'\"\\]* && ! $margs =~ [^$'\t'\ -~] ]] ||
+		die "module arguments must be printable ASCII without quotes or backslashes: $margs"
+	module_lines+=("module2 /boot/m$((i / 2)) '--'$(grub_words "$margs")")
 done
 
 # Fixed timestamps make the image a function of its inputs only.
@@ -105,6 +123,9 @@ mod_closure() {
 root=$tmp/root
 mkdir -p "$root/boot/grub/i386-pc"
 cp -- "$kernel" "$root/boot/kernel.elf"
+for ((i = 0; i < ${#modules[@]}; i += 2)); do
+	cp -- "${modules[i]}" "$root/boot/m$((i / 2))"
+done
 
 # Both GRUBs run an embedded config through the rescue parser: no menu, no
 # timeout, no normal mode, no search. Under UEFI, root is the device GRUB
@@ -114,7 +135,8 @@ cp -- "$kernel" "$root/boot/kernel.elf"
 # for 10 s, then the machine powers off instead of waiting at a prompt.
 load_line="multiboot2 /boot/kernel.elf$grub_args"
 fail_lines=('sleep 10' halt)
-printf '%s\n' "$load_line" boot "${fail_lines[@]}" >"$tmp/efi.cfg"
+printf '%s\n' "$load_line" ${module_lines[@]+"${module_lines[@]}"} boot "${fail_lines[@]}" \
+	>"$tmp/efi.cfg"
 # BIOS GRUB writes only to the screen unless told otherwise; the "dumb"
 # terminal type keeps escape sequences out of the serial log.
 # The kernel asks for a framebuffer (UEFI has no text mode), and the
@@ -124,7 +146,7 @@ printf '%s\n' "$load_line" boot "${fail_lines[@]}" >"$tmp/efi.cfg"
 printf '%s\n' 'insmod serial' 'insmod terminal' \
 	'serial --unit=0 --speed=115200' 'terminfo serial dumb' \
 	'terminal_output --append serial' 'insmod multiboot2' \
-	"$load_line" 'set gfxpayload=text' boot \
+	"$load_line" ${module_lines[@]+"${module_lines[@]}"} 'set gfxpayload=text' boot \
 	'insmod sleep' 'insmod halt' "${fail_lines[@]}" \
 	>"$tmp/bios.cfg"
 
@@ -156,11 +178,17 @@ run grub-mkimage -O x86_64-efi -d "$efi_dir" -p /boot/grub \
 find "$tmp" -exec touch -h -d "@$epoch" {} +
 efi_img=$root/boot/efi.img
 bytes=$(($(stat -c %s "$tmp/BOOTX64.EFI") + $(stat -c %s "$kernel")))
+for ((i = 0; i < ${#modules[@]}; i += 2)); do
+	bytes=$((bytes + $(stat -c %s "${modules[i]}") + 4096))
+done
 kib=$(((bytes / 1024 + 256 + 63) / 64 * 64))
 run mformat -i "$efi_img" -C -T $((kib * 2)) -h 2 -s 32 -N 0cedbed0 -v CETBED_EFI ::
 run mmd -i "$efi_img" ::/EFI ::/EFI/BOOT ::/boot
 run mcopy -m -i "$efi_img" "$tmp/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
 run mcopy -m -i "$efi_img" "$root/boot/kernel.elf" ::/boot/kernel.elf
+for ((i = 0; i < ${#modules[@]}; i += 2)); do
+	run mcopy -m -i "$efi_img" "$root/boot/m$((i / 2))" "::/boot/m$((i / 2))"
+done
 
 # As a disk: the MBR code loads the El Torito BIOS image as its core
 # (--grub2-boot-info records where it is), and a protective MBR plus GPT

@@ -42,6 +42,7 @@ u64 kernel_phys_offset;
 /* Read by stack_switch_call: turn supervisor shadow stacks on there. */
 bool kshstk_pending;
 static struct cmdline cmdline;
+static u64 tsc_at_entry;
 
 /* No tests can run; the one result says why, for consumers that skip "#" lines. */
 static void __noreturn boot_fail(void)
@@ -119,6 +120,7 @@ static void __noreturn kernel_main_stack(void *unused)
 void __noreturn kernel_main(u32 magic, u32 info_phys);
 void __noreturn kernel_main(u32 magic, u32 info_phys)
 {
+	tsc_at_entry = rdtsc();
 	/* The log hash covers every byte, so its sink comes before any output. */
 	console_add_sink(&summary_hash_sink);
 	serial_init();
@@ -145,6 +147,14 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	     KERNEL_PHYS + kernel_phys_offset, KERNEL_PHYS,
 	     kernel_phys_offset ? ", relocated by the loader" : "");
 	report_memmap();
+	if (boot.nr_mods) {
+		u64 bytes = 0;
+		for (unsigned i = 0; i < boot.nr_mods; i++)
+			bytes += boot.mods[i].size;
+		/* Under Bochs the TSC counts instructions: what firmware and loader cost. */
+		diag("boot: %u modules, %lu KiB (Linux programs); TSC %lu at kernel entry",
+		     boot.nr_mods, bytes >> 10, tsc_at_entry);
+	}
 
 	mm_init(&boot.mem);
 	fbcon_init();

@@ -6,6 +6,7 @@
 #include "fault.h"
 #include "kernel/cpu.h"
 #include "kernel/task.h"
+#include "kernel/linux.h"
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/pt.h"
@@ -40,6 +41,9 @@ static void switch_task(struct task *next)
 	struct task *prev = current;
 
 	cet_task_save(&prev->cet);
+	/* The kernel never touches x87/SSE registers: they are still prev's. */
+	if (prev->mm)
+		asm volatile("fxsave64 %0" : "=m"(prev->fxsave));
 	current = next;
 	u64 cr3 = virt_to_phys(next->mm ? next->mm->pml4 : kernel_pml4);
 	if ((read_cr3() & PTE_ADDR_MASK) != cr3)
@@ -52,6 +56,10 @@ static void switch_task(struct task *next)
 		kshstk_token_cur = next->kshstk_top - 8;
 	}
 	cet_task_load(&next->cet);
+	if (next->mm)
+		asm volatile("fxrstor64 %0" ::"m"(next->fxsave));
+	if (next->lx.proc)
+		lx_switch_in(next);
 	sched_switches++;
 	switch_to(&prev->ksp, next->ksp, &prev->kssp_token, next->kssp_token);
 }

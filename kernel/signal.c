@@ -11,6 +11,7 @@
 #include "kernel/task.h"
 #include "kernel/timer.h"
 #include "kernel/uproc.h"
+#include "kernel/linux.h"
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/pt.h"
@@ -145,6 +146,8 @@ bool signal_check(struct trap_frame *f)
 
 	if (!t || !t->proc || (f->cs & 3) != 3)
 		return false;
+	if (t->lx.proc)
+		return lx_signal_check(f);
 	if (t->alarm_tick && timer_ticks >= t->alarm_tick) {
 		t->alarm_tick = 0;
 		t->sigpending |= 1U << SIG_ALRM;

@@ -2,6 +2,7 @@
 #include "errno.h"
 #include "kernel/cpu.h"
 #include "kernel/uproc.h"
+#include "kernel/linux.h"
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/usercopy.h"
@@ -84,6 +85,8 @@ int syscall_dispatch(struct trap_frame *f)
 	long ret;
 	bool restore_all = false;
 
+	if (lx_current())
+		return lx_syscall(f);
 	switch (f->rax) {
 	case SYS_EXIT:
 		uproc_exit((long)f->rdi);

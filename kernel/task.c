@@ -17,6 +17,27 @@ struct task *current;
 
 void task_first_entry(void);
 
+/* The x87/SSE state a new task starts with: FNINIT's, MXCSR 0x1f80 (all masked). */
+static u8 fpu_init_image[512] __aligned(16);
+static bool fpu_init_ready;
+
+static void fpu_init_state(struct task *t)
+{
+	if (!fpu_init_ready) {
+		u32 mxcsr = 0x1f80;
+		asm volatile("fninit; ldmxcsr %1; fxsave64 %0"
+			     : "=m"(fpu_init_image)
+			     : "m"(mxcsr));
+		fpu_init_ready = true;
+	}
+	memcpy(t->fxsave, fpu_init_image, sizeof(t->fxsave));
+}
+
+void task_fpu_inherit(struct task *t)
+{
+	asm volatile("fxsave64 %0" : "=m"(t->fxsave));
+}
+
 struct task *task_first(void)
 {
 	return all_tasks;
@@ -93,6 +114,7 @@ struct task *task_create_user(struct uproc *proc, struct umem *mm, struct task *
 		kshstk_write(top - 24, (top - 16) | 1);
 		t->kssp_token = top - 24;
 	}
+	fpu_init_state(t);
 	umem_get(mm);
 	/* The trap frame at the top, and below it what switch_to pops. */
 	struct trap_frame *frame = (struct trap_frame *)(t->kstack_top - sizeof(*frame));

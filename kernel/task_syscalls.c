@@ -28,6 +28,7 @@ static struct task *spawn(struct umem *mm, const struct trap_frame *f)
 		return NULL;
 	/* The parent's CET_U state is live in the CPU: that is the child's. */
 	cet_task_save(&t->cet);
+	task_fpu_inherit(t);
 	t->shstk_features = current->shstk_features;
 	t->shstk_locked = current->shstk_locked;
 	return t;

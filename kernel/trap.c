@@ -5,6 +5,7 @@
 #include "kernel/task.h"
 #include "kernel/timer.h"
 #include "kernel/uproc.h"
+#include "kernel/linux.h"
 #include "mm/umem.h"
 #include "lib.h"
 #include "mm/layout.h"
@@ -106,6 +107,7 @@ void trap_handler(struct trap_frame *f)
 	if (f->vector >= X86_NR_EXC) {
 		if (timer_irq(f->vector)) {
 			uproc_watchdog();
+			lx_timer_wake();
 			sched_tick(f);
 			signal_check(f);
 		} else {

@@ -5,6 +5,7 @@
 #include "kernel/timer.h"
 #include "kernel/signal.h"
 #include "kernel/uproc.h"
+#include "kernel/linux.h"
 #include "lib.h"
 #include "test.h"
 #include "mm/frame.h"
@@ -183,6 +184,11 @@ void uproc_fault(const struct trap_frame *f, u64 cr2)
 	if (f->vector == X86_EXC_PF && umem_cow_fault(t->mm, cr2, f->error_code, &shstk)) {
 		t->cow_faults++;
 		t->cow_faults_shstk += shstk;
+		return;
+	}
+	/* A Linux program's faults are Linux signals (kernel/linux/signal.c). */
+	if (t->lx.proc) {
+		lx_fault((struct trap_frame *)f, cr2);
 		return;
 	}
 	/* A handler for the fault's signal runs instead of ending the task. */

@@ -27,6 +27,16 @@
 
 
 extern const struct test_case __tests_start[], __tests_end[];
+const struct test_case *lx_test_cases(unsigned *n);
+
+/* Built-in tests, then one per Linux program run the boot modules name. */
+static const struct test_case *lx_cases;
+static unsigned nr_builtin, nr_lx;
+
+static const struct test_case *case_at(unsigned i)
+{
+	return i < nr_builtin ? &__tests_start[i] : &lx_cases[i - nr_builtin];
+}
 
 static struct test_case_run *running;
 u64 test_timeout_ms;
@@ -157,20 +167,23 @@ void tests_run(const struct cmdline *cl)
 	struct verdict_info *vi = &run_info;
 
 	test_timeout_ms = (u64)cl->timeout_s * 1000;
-	for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++)
-		if (cmdline_selects(cl, tc->name, tc->optin) && !cl->list)
+	nr_builtin = (unsigned)(__tests_end - __tests_start);
+	lx_cases = lx_test_cases(&nr_lx);
+	unsigned total = nr_builtin + nr_lx;
+	for (unsigned i = 0; i < total; i++)
+		if (cmdline_selects(cl, case_at(i)->name, case_at(i)->optin) && !cl->list)
 			planned++;
 	for (unsigned i = 0; i < cl->nr_patterns; i++) {
 		bool hit = false;
-		for (const struct test_case *tc = __tests_start; tc < __tests_end && !hit; tc++)
-			hit = glob_match(cl->patterns[i], tc->name);
+		for (unsigned k = 0; k < total && !hit; k++)
+			hit = glob_match(cl->patterns[i], case_at(k)->name);
 		if (!hit)
 			boot_error("tests= pattern '%s' matches no test", cl->patterns[i]);
 	}
 	if (cl->list)
-		for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++)
-			diag("test: %s (%s)%s", tc->name, tc->area,
-			     tc->optin ? " opt-in: runs only when named exactly" : "");
+		for (unsigned i = 0; i < total; i++)
+			diag("test: %s (%s)%s", case_at(i)->name, case_at(i)->area,
+			     case_at(i)->optin ? " opt-in: runs only when named exactly" : "");
 	if (cl->tests_given && !cl->nr_patterns)
 		diag("tests= is empty: no test selected");
 
@@ -179,7 +192,8 @@ void tests_run(const struct cmdline *cl)
 	bool boot_result = errors != 0;
 	kprintf("1..%u\n", planned + boot_result);
 	unsigned n = 0;
-	for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++) {
+	for (unsigned i = 0; i < total; i++) {
+		const struct test_case *tc = case_at(i);
 		if (!cmdline_selects(cl, tc->name, tc->optin) || cl->list)
 			continue;
 		enum test_outcome o = run_one(tc, ++n);

@@ -307,6 +307,59 @@ MUTANTS = {
                                  '	if (v->boot_errors) {\n		snprintf(line, sizeof(line), "boot error: %s",',
                                  '	if (0) {\n		snprintf(line, sizeof(line), "boot error: %s",', [],
                                  "check:make -s build/host/fb-unit && build/host/fb-unit"),
+    # The Linux personality: loader rules (in-kernel tests), then Linux's
+    # semantics as tests/linux checks them ("qemu-linux": QEMU -kernel with
+    # build/linux/cetbed-linux as a module; CET rules on Bochs).
+    "lx-elf-dynamic-accepted": ("kernel/linux/exec.c", "if (ph[i].p_type == PT_INTERP || eh->e_type == ET_DYN)",
+                                "if (0)", ["linux_elf_rejects_dynamic"]),
+    "lx-elf-overlap-accepted": ("kernel/linux/exec.c", "if (va < ph[j].p_vaddr + ph[j].p_memsz && ph[j].p_vaddr < end)",
+                                "if (0)", ["linux_elf_rejects_overlapping_segments"]),
+    "lx-elf-entry-anywhere": ("kernel/linux/exec.c", "	if (!entry_ok)\n", "	if (!entry_ok && 0)\n",
+                              ["linux_elf_rejects_entry_outside"]),
+    "lx-elf-truncation-accepted": ("kernel/linux/exec.c", "if (!in_file(size, ph[i].p_offset, ph[i].p_filesz))",
+                                   "if (0)", ["linux_elf_rejects_truncated"]),
+    "lx-elf-size-unchecked": ("kernel/linux/exec.c", "if (need + 64 * PAGE_SIZE > have)", "if (0)",
+                              ["linux_elf_rejects_larger_than_memory"]),
+    "lx-mmap-bottom-up": ("kernel/linux/mm.c", "		long a = lx_unmapped_area(lp, size, 0);",
+                          "		static u64 bump = LX_MMAP_MIN + 0x10000000UL;\n		long a = (long)bump;\n"
+                          "		bump += size + PAGE_SIZE;", ["linux_mmap_faults"], "qemu-linux"),
+    "lx-fork-enomem-at-limit": ("kernel/linux/proc.c", "		lp = lx_proc_alloc();\n		if (!lp)\n			return -EAGAIN;",
+                                "		lp = lx_proc_alloc();\n		if (!lp)\n			return -ENOMEM;",
+                                ["linux_fork_bomb"], "qemu-linux"),
+    "lx-wstatus-signal-shifted": ("include/kernel/linux.h", "#define LX_WSIGNALED(sig) ((sig) & 0x7f)",
+                                  "#define LX_WSIGNALED(sig) (((sig) & 0x7f) << 8)",
+                                  ["linux_fork_wait", "linux_fork_bomb"], "qemu-linux"),
+    "lx-tgkill-is-si-user": ("kernel/linux/signal.c", "	if (code == LX_SI_TKILL)\n		t->lx.sig_tkill |= SIGMASK(sig);",
+                             "	(void)code;", ["linux_signal_siginfo"], "qemu-linux"),
+    "lx-altstack-ignored": ("kernel/linux/signal.c", "		sp = t->lx.altstack_sp + t->lx.altstack_size;",
+                            "		(void)0;", ["linux_signal_siginfo"], "qemu-linux"),
+    "lx-prctl-unlock-allowed": ("kernel/linux/cet.c", "	if (option == ARCH_SHSTK_UNLOCK)\n		return -EINVAL;",
+                                "	if (option == ARCH_SHSTK_UNLOCK)\n		return 0;",
+                                ["linux_shstk_prctl_rules"], "qemu-linux"),
+    "lx-thread-fs-not-switched": ("kernel/linux/proc.c", "	wrmsr(MSR_FS_BASE, t->lx.fs_base);", "	(void)t;",
+                                  ["linux_pthread_mutex"], "qemu-linux"),
+    "fpu-not-switched": ("kernel/sched.c", '		asm volatile("fxrstor64 %0" ::"m"(next->fxsave));', "		(void)0;",
+                         ["linux_pthread_mutex"], "qemu-linux"),
+    "lx-futex-realtime-epoch": ("kernel/linux/proc.c", "				ticks = ticks > epoch ? ticks - epoch : 0;",
+                                "				(void)epoch;", ["linux_pthread_mutex"], "qemu-linux"),
+    "lx-ibt-option-ignored": ("kernel/linux/cet.c", "	if (ibt && cpu.ibt)\n		u_cet |= CET_ENDBR_EN;",
+                              "	(void)ibt;", ["linux_ibt"], "bochs"),
+    "lx-vfork-copies": ("kernel/linux/proc.c", "		if (flags & CLONE_VM) {\n			umem_get(mm);",
+                        "		if (0) {\n			umem_get(mm);", ["linux_shstk_vfork"], "bochs"),
+    "lx-proc-mm-leak": ("kernel/linux/proc.c", "	umem_put(lp->mm);\n	lp->mm = NULL;", "	lp->mm = NULL;",
+                        ["linux_hello", "linux_fork_wait"], "qemu-linux"),
+    "lx-no-sigchld": ("kernel/linux/proc.c", "		lx_send_signal(pl, LX_SIGCHLD, LX_SI_USER);", "		(void)0;",
+                      ["linux_fork_wait"], "qemu-linux"),
+    "lx-cp-not-cperr": ("kernel/linux/signal.c", "force_signal_cet(f, LX_SIGSEGV, LX_SEGV_CPERR, 0, true, cr2);",
+                        "force_signal_cet(f, LX_SIGSEGV, LX_SEGV_ACCERR, 0, true, cr2);",
+                        ["linux_shstk_smashed_return"], "bochs"),
+    "lx-shstk-sigframe-no-bit63": ("kernel/linux/signal.c", "shstk_wruss(ssp - 8, ssp | SHSTK_DATA_BIT)",
+                                   "shstk_wruss(ssp - 8, ssp)", ["linux_shstk_signal"], "bochs"),
+    "lx-shstk-token-at-aligned-size": ("kernel/linux/cet.c", "return alloc_shstk(addr, aligned, size, token);",
+                                       "return alloc_shstk(addr, aligned, aligned, token);",
+                                       ["linux_shstk_pivot"], "bochs"),
+    "lx-thread-shares-shstk": ("kernel/linux/cet.c", "	if (!(t->shstk_features & ARCH_SHSTK_SHSTK))\n		return 0;\n	u64 size",
+                               "	if (1)\n		return 0;\n	u64 size", ["linux_shstk_fork_threads"], "bochs"),
 }
 
 
@@ -325,12 +378,18 @@ def check(name, work, command):
 
 def boot(name, work, platform, bochs3_root):
     """The mutant's serial log, or an error string."""
-    if platform is None or platform == "qemu":
+    if platform is None or platform in ("qemu", "qemu-linux"):
+        extra = []
+        if platform == "qemu-linux":
+            with open(os.path.join(work, "build", "linux", "runs")) as f:
+                runs = f.read().strip()
+            extra = ["-append", "tests=linux_*", "-initrd",
+                     "build/linux/cetbed-linux.boot -- " + runs]
         try:
             q = subprocess.run(["qemu-system-x86_64", "-nodefaults", "-display", "none",
                                 "-no-reboot", "-cpu", "max", "-m", "128M", "-device",
                                 "isa-debug-exit,iobase=0xf4,iosize=4", "-serial", "stdio",
-                                "-kernel", "build/kernel.elf"], cwd=work, capture_output=True,
+                                "-kernel", "build/kernel.elf"] + extra, cwd=work, capture_output=True,
                                text=True, errors="replace", timeout=60)
         except subprocess.TimeoutExpired:
             return None, f"{name}: the mutant hung the kernel (no verdict in 60 s)"

@@ -8,6 +8,7 @@
 #define CETBED_KERNEL_TASK_H
 
 #include "cet.h"
+#include "kernel/linux_task.h"
 #include "x86/trap.h"
 
 struct uproc;
@@ -51,6 +52,10 @@ struct task {
 	u64 alt_stack, alt_stack_size, alt_shstk, alt_shstk_size;
 	u64 alarm_tick;
 	char kill_reason[96];
+
+	struct lx_task lx; /* the Linux personality's state (kernel/linux/) */
+	/* x87/SSE state while switched out: ring-3 code uses SSE, the kernel does not. */
+	u8 fxsave[512] __aligned(16);
 };
 
 extern struct task *current;
@@ -77,6 +82,9 @@ void task_reap(struct task *t);
 struct task *task_by_id(unsigned id);
 /* Every live task, for the caller to walk with ->all_next. */
 struct task *task_first(void);
+
+/* Copies the live x87/SSE state of the running task into t (fork, threads). */
+void task_fpu_inherit(struct task *t);
 
 /* Makes a blocked task runnable. */
 void task_wake(struct task *t);

@@ -42,6 +42,23 @@ static void copy_str(char *dst, size_t size, const char *src, size_t max, bool *
 	dst[n] = '\0';
 }
 
+/* Modules stay where the loader put them: their frames are reserved below. */
+static void add_module(u64 start, u64 end, const char *cmdline, size_t max)
+{
+	if (end < start) {
+		diag("ERROR: boot: module at 0x%lx ends before it starts (0x%lx)", start, end);
+		return;
+	}
+	if (boot.nr_mods == BOOT_MODULES_MAX) {
+		boot.mods_dropped++;
+		return;
+	}
+	struct boot_module *m = &boot.mods[boot.nr_mods++];
+	m->phys = start;
+	m->size = end - start;
+	copy_str(m->cmdline, sizeof(m->cmdline), cmdline ? cmdline : "", max, NULL);
+}
+
 static void parse_mb2_mmap(const struct mb2_tag_mmap *t)
 {
 	if (t->entry_size < sizeof(struct mb2_mmap_entry)) {
@@ -183,6 +200,12 @@ static bool parse_mb2(u64 info)
 		case MB2_TAG_FRAMEBUFFER:
 			parse_mb2_fb((const void *)t);
 			break;
+		case MB2_TAG_MODULE:
+			if (plen >= 8) {
+				const struct mb2_tag_module *m = (const void *)t;
+				add_module(m->mod_start, m->mod_end, m->cmdline, plen - 8);
+			}
+			break;
 		}
 		off += ALIGN_UP(t->size, 8);
 	}
@@ -214,6 +237,13 @@ static bool parse_mb1(u64 info)
 	if (mi->flags & MB1_INFO_LOADER)
 		copy_str(boot.loader, sizeof(boot.loader), phys_to_virt(mi->boot_loader_name), 256,
 			 NULL);
+	if (mi->flags & MB1_INFO_MODS) {
+		const struct mb1_module *m = phys_to_virt(mi->mods_addr);
+		for (u32 i = 0; i < mi->mods_count && i < 64; i++)
+			add_module(m[i].mod_start, m[i].mod_end,
+				   m[i].cmdline ? phys_to_virt(m[i].cmdline) : NULL,
+				   BOOT_MODULE_CMDLINE * 4);
+	}
 	if (mi->flags & MB1_INFO_MMAP) {
 		boot.mmap_source = "multiboot1";
 		for (u32 off = 0; off + sizeof(struct mb1_mmap_entry) <= mi->mmap_length;) {
@@ -265,6 +295,14 @@ bool bootinfo_parse(u32 magic, u32 info_phys)
 	memmap_add(&boot.mem, (u64)__kernel_phys_start + kernel_phys_offset,
 		   (u64)__bss_end_phys - (u64)__kernel_phys_start, MEM_RESERVED);
 	memmap_add(&boot.mem, boot.info_phys, boot.info_size, MEM_RESERVED);
+	for (unsigned i = 0; i < boot.nr_mods; i++)
+		memmap_add(&boot.mem, ALIGN_DOWN(boot.mods[i].phys, PAGE_SIZE),
+			   ALIGN_UP(boot.mods[i].phys + boot.mods[i].size, PAGE_SIZE) -
+				   ALIGN_DOWN(boot.mods[i].phys, PAGE_SIZE),
+			   MEM_RESERVED);
+	if (boot.mods_dropped)
+		diag("ERROR: boot: %u modules beyond %d ignored", boot.mods_dropped,
+		     BOOT_MODULES_MAX);
 	/* Some firmware carves the framebuffer out of RAM: never hand it out. */
 	if (boot.fb.type == BOOT_FB_RGB)
 		memmap_add(&boot.mem, boot.fb.addr, (u64)boot.fb.pitch * boot.fb.height,

@@ -4,6 +4,7 @@ cost shows apart from firmware and emulator start-up.  Each run prints its
 time as it ends: a slow platform shows it is moving."""
 
 import os
+import re
 import statistics
 
 import platforms
@@ -18,7 +19,8 @@ def _measure(plat, ctx, runs, work, out=print):
     """The seconds to the verdict of each run, or (None, why) when a run
     had none."""
     launch = plat.prepare(ctx)
-    label = "default" if ctx.cmdline is None else "empty"
+    label = "default" if ctx.cmdline is None else \
+        "empty" if ctx.cmdline == EMPTY else "elf"
     times = []
     for i in range(runs):
         log = os.path.join(work, "%s.%s.%d.log" % (plat.name, label, i))
@@ -35,6 +37,51 @@ def _measure(plat, ctx, runs, work, out=print):
         out("  %-12s %-7s run %d/%d: %.2f s" % (plat.name, label, i + 1, runs,
                                                 done.verdict_seconds))
     return times, None
+
+
+ELF_PLATFORMS = ("qemu-kernel", "bochs")
+ELF_TARGET = 0.1  # seconds over the empty run
+
+
+def main_elf(root, runs, names, elf, build=None, kernel=None, out=print):
+    """Boot-to-exit of one static program (its own module, its test only)
+    against an empty run with no module: the difference is what loading
+    and running it costs."""
+    if runs < 1:
+        raise platforms.PlatformError("--runs must be at least 1")
+    name = "linux_" + re.sub(r"[^A-Za-z0-9_]", "_", os.path.basename(elf))[:33]
+    failed = False
+    out("boot-to-exit of %s, median of %d run%s" % (
+        os.path.basename(elf), runs, "" if runs == 1 else "s"))
+    out("%-12s %10s %10s %10s  %s" % ("platform", "program", "empty",
+                                      "cost", "target"))
+    for pname in names:
+        plat = platforms.get(pname)
+        medians, notes = [], []
+        for cmdline, mods in (("tests=" + name,
+                               [(elf, os.path.basename(elf))]),
+                              (EMPTY, [])):
+            ctx = platforms.Context(root, build, kernel, None, cmdline,
+                                    modules=mods)
+            work = os.path.join(ctx.build, "results", "bench")
+            os.makedirs(work, exist_ok=True)
+            try:
+                median, why = _measure(plat, ctx, runs, work)
+            except platforms.PlatformError as e:
+                median, why = None, str(e)
+            medians.append(median)
+            if why:
+                failed = True
+                notes.append(why)
+        prog, empty = medians
+        cost = prog - empty if None not in medians else None
+        mark = "-" if cost is None else "%.1f s: %s" % (
+            ELF_TARGET, "met" if cost <= ELF_TARGET else "MISSED")
+        out("%-12s %10s %10s %10s  %s" % (pname, _fmt(prog), _fmt(empty),
+                                          _fmt(cost), mark))
+        for n in notes:
+            out("    " + n)
+    return 1 if failed else 0
 
 
 def _fmt(seconds):

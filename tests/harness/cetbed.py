@@ -11,6 +11,8 @@ import argparse
 import os
 import re
 import shlex
+import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -25,6 +27,7 @@ import report           # noqa: E402
 import runner           # noqa: E402
 import summary          # noqa: E402
 import testlist         # noqa: E402
+import symbolize        # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -96,12 +99,12 @@ def evaluate(platform, result, expectations, path, cmdline=None, crash=None,
 
 
 def execute(platform, launch, timeout, results_dir, expectations, path,
-            out=None, verbose=False, kernel=None, rerun=None):
+            out=None, verbose=False, kernel=None, rerun=None, echo=None):
     """Run one prepared launch to the end and judge it."""
     out = out or sys.stdout
     os.makedirs(results_dir, exist_ok=True)
     log_path = os.path.join(results_dir, platform + ".log")
-    live = report.Live(expectations, out, verbose)
+    live = report.Live(expectations, out, verbose, echo)
     if launch.device:
         out.write("%s: listening to %s at %d baud\n" % (
             platform, launch.device, launch.baud))
@@ -162,10 +165,21 @@ def cmd_run(args):
     plat = platforms.get(args.platform)
     # A variant's own options (clearcpuid=..., timer=...) come first:
     # Platform.prepare() puts them before --cmdline.
+    modules = None
+    if getattr(args, "module", None):
+        modules = []
+        for m in args.module:
+            path, sep, runs = m.partition(":")
+            if not sep or not path or not runs.strip():
+                raise platforms.PlatformError(
+                    "--module wants FILE:RUNS, e.g. build/linux/cetbed-linux.boot:"
+                    "hello;spin, not %r" % m)
+            modules.append((path, runs.strip()))
     ctx = platforms.Context(ROOT, args.build, args.kernel, args.iso,
                             args.cmdline, args.bochs3_root,
                             getattr(args, "device", None),
-                            getattr(args, "baud", None) or 115200)
+                            getattr(args, "baud", None) or 115200,
+                            modules=modules)
     path = expect_path(plat.expect_name, args.expect)
     expectations = expect.load_expectations(path)
     if not args.expect:
@@ -190,6 +204,56 @@ def cmd_run(args):
                           plat.name] + (["--device", ctx.device]
                                         if ctx.device else []) +
                    (["--expect", args.expect] if args.expect else []))
+
+
+def cmd_run_elf(args):
+    """One static Linux program of the user's, booted as a module and run
+    under the Linux personality; its output is printed as it comes, and a
+    CET fault report is symbolized against the ELF."""
+    plat = platforms.get(args.platform)
+    elf = os.path.abspath(args.elf)
+    if not os.path.isfile(elf):
+        raise platforms.PlatformError("%s: no such file" % args.elf)
+    words = [os.path.basename(elf)] + list(args.args)
+    runs = " ".join(words)
+    bad = [c for c in ";,'\"\\" if c in runs]
+    if bad or any(not w or any(ch.isspace() for ch in w) for w in args.args):
+        raise platforms.PlatformError(
+            "program arguments must be non-empty words without spaces, "
+            "';', ',', quotes or backslashes: %r" % runs)
+    opts = []
+    if args.shstk:
+        opts.append("shstk=on")
+    if args.ibt:
+        opts.append("ibt=on")
+    # The kernel names the run's test after argv[0] the same way.
+    # The image gets a copy without symbols (less for the loader to read
+    # through BIOS calls); addr2line keeps using the ELF as given.
+    boot_copy = _stripped_copy(elf, args.build)
+    cmdline = "tests=linux_" + re.sub(r"[^A-Za-z0-9_]", "_", words[0])[:33]
+    if args.cmdline:
+        cmdline += " " + args.cmdline
+    ctx = platforms.Context(ROOT, args.build, args.kernel, args.iso, cmdline,
+                            args.bochs3_root,
+                            modules=[(boot_copy, " ".join(opts + ["--"] + words))
+                                     if opts else (boot_copy, runs)])
+    launch = plat.prepare(ctx)
+    timeout = args.timeout or plat.timeout
+    name = args.name or "%s-elf" % plat.name
+    return execute(name, launch, timeout, os.path.join(ctx.build, "results"),
+                   {}, None, verbose=args.verbose,
+                   echo=symbolize.Symbolizer(elf))
+
+
+def _stripped_copy(elf, build):
+    out_dir = os.path.join(build or os.path.join(ROOT, "build"), "results")
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, "run-elf.boot")
+    tool = shutil.which("strip")
+    if tool and subprocess.run([tool, "-o", out, elf], capture_output=True
+                               ).returncode == 0:
+        return out
+    return elf
 
 
 def cmd_run_all(args):
@@ -353,6 +417,11 @@ def cmd_list_tests(args):
     return EXIT_MATCH
 
 
+def cmd_bench_elf(args):
+    return bench.main_elf(ROOT, args.runs, args.platforms,
+                          os.path.abspath(args.elf), args.build, args.kernel)
+
+
 def cmd_list(args):
     for p in platforms.PLATFORMS.values():
         if getattr(args, "matrix", False) and not p.matrix:
@@ -418,8 +487,32 @@ def parser():
                    "to, e.g. /dev/ttyUSB0")
     p.add_argument("--baud", type=baud_rate, default=115200,
                    help="serial platform: line speed (115200)")
+    p.add_argument("--module", action="append", metavar="FILE:RUNS",
+                   help="boot with these Linux-program modules instead of "
+                   "the default ones (repeatable); RUNS is ';'-separated "
+                   "argument lists, argv[0] first")
     images(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("run-elf", help="boot one platform with a static "
+                       "Linux x86-64 program and run it under the Linux "
+                       "personality")
+    p.add_argument("elf", help="a static Linux x86-64 executable (gcc -static)")
+    p.add_argument("args", nargs="*", help="its arguments (after --)")
+    p.add_argument("--platform", default="bochs",
+                   help=", ".join(platforms.PLATFORMS) + " (bochs)")
+    p.add_argument("--shstk", action="store_true", help="turn shadow "
+                   "stacks on before it starts, whatever its ELF notes say")
+    p.add_argument("--ibt", action="store_true", help="turn indirect branch "
+                   "tracking on before it starts")
+    p.add_argument("--cmdline", help="more kernel options, e.g. timeout=5")
+    p.add_argument("--timeout", type=float, help="seconds before the run is "
+                   "a CRASH")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--bochs3-root", help="Debian 13 root holding Bochs 3.0")
+    p.add_argument("--name", help="name for the results files")
+    images(p)
+    p.set_defaults(func=cmd_run_elf)
 
     p = sub.add_parser("run-all", help="run several platforms, then one "
                        "summary; non-zero if any does not match")
@@ -481,6 +574,16 @@ def parser():
     p.add_argument("--cmdline", help="only those this command line selects")
     p.add_argument("--names", action="store_true", help="names only")
     p.set_defaults(func=cmd_list_tests)
+
+    p = sub.add_parser("bench-elf", help="median boot-to-exit of a static "
+                       "program next to an empty run")
+    p.add_argument("elf")
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--platforms", nargs="+", default=list(bench.ELF_PLATFORMS),
+                   metavar="PLATFORM")
+    p.add_argument("--kernel", help="kernel ELF (build/kernel.elf)")
+    p.add_argument("--build", help="build directory (build/)")
+    p.set_defaults(func=cmd_bench_elf)
 
     p = sub.add_parser("list", help="the platforms and their timeouts")
     p.add_argument("--matrix", action="store_true",

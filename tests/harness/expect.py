@@ -134,7 +134,8 @@ def compare(result, expectations, cmdline=None, crash=None):
     log alone cannot show.
     """
     cmp = Comparison()
-    cmp.checks = [check_test(t, expectations) for t in result.tests]
+    cmp.checks = [check_test(t, expectations)
+                  for t in result.tests + result.subtests]
     why = [w for w in (crash, result.crash_reason()) if w]
     if why:
         cmp.crash = "%s; last test started: %s" % (
@@ -145,14 +146,15 @@ def compare(result, expectations, cmdline=None, crash=None):
     if not cmp.crash and not is_filtered(cmdline) and result.plan == 0:
         cmp.problems.append("the unfiltered run planned no tests")
     if not cmp.crash and not is_filtered(cmdline):
-        ran = {t.name for t in result.tests}
+        ran = {t.name for t in result.tests + result.subtests}
         for name in sorted(set(expectations) - ran):
             e = expectations[name]
             cmp.problems.append(
                 "stale expectation: %s %s is listed (line %d) but the "
                 "unfiltered run has no such test" % (e.outcome, name, e.line))
-    cmp.expected_verdicts = ktap.allowed_verdicts(c.expected
-                                                  for c in cmp.checks)
+    # The verdict follows the planned tests; subtests only feed their parent.
+    cmp.expected_verdicts = ktap.allowed_verdicts(
+        c.expected for c in cmp.checks[:len(result.tests)])
     # A test that did not end as expected, or a kernel error, already
     # explains a verdict that differs; only one wrong on its own is news.
     explained = cmp.mismatches or result.kernel_errors

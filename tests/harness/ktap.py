@@ -20,6 +20,9 @@ _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _VERSION = re.compile(r"KTAP version (\d+)$")
 _PLAN = re.compile(r"1\.\.(\d+)$")
 _RESULT = re.compile(r"(not ok|ok) (\d+)(?:[ \t]+(.*))?$")
+# A subtest result, indented four spaces inside a running test (KTAP's
+# nesting); cetbed prints these for a kselftest's [OK]/[FAIL]/[SKIP] lines.
+_SUBRESULT = re.compile(r"    (not ok|ok) (\d+)(?:[ \t]+(.*))?$")
 _START = re.compile(r"# start (\d+)(?: (\S+))?\s*$")
 _KERROR = re.compile(r"# ERROR: ?(.*)$")
 _FINGERPRINT = re.compile(r"# (cpu|cet): (.*)$")
@@ -59,6 +62,8 @@ class Result:
     version: int = None
     plan: int = None
     tests: list = field(default_factory=list)
+    # Subtests, named PARENT.NAME, judged like tests but outside the plan.
+    subtests: list = field(default_factory=list)
     verdict: str = None
     last_started: tuple = None      # (number, name) of the last '# start'
     diagnostics: list = field(default_factory=list)    # outside any test
@@ -210,6 +215,9 @@ class Parser:
                 r.fingerprint.setdefault(m.group(1), {}).update(values)
                 events.append(Event("fingerprint", (m.group(1), values)))
             self._pending.append(text[2:])
+            # A Linux program's output and CET fault report, for a live echo.
+            if text.startswith(("# out: ", "# err: ", "# cet-fault: ")):
+                events.append(Event("output", text[2:]))
             return True
         if r.verdict is not None and not self._after_verdict:
             self._after_verdict = True
@@ -336,8 +344,23 @@ class Parser:
         return r
 
 
+def _subresult(self, m, events):
+    if self._running is None:
+        self._error(events, "subtest result outside a running test: %r"
+                    % m.group(0).strip())
+        return
+    test, problem = _parse_result(m)
+    if problem:
+        self._error(events, "subtest %d: %s" % (test.number, problem))
+    test.name = "%s.%s" % (self._running[1], test.name)
+    self.result.subtests.append(test)
+    events.append(Event("subresult", test))
+
+
+Parser._subresult = _subresult
 Parser._dispatch = (
     (_VERSION, Parser._version),
+    (_SUBRESULT, Parser._subresult),
     (_PLAN, Parser._plan),
     (_RESULT, Parser._result),
     (_VERDICT, Parser._verdict),

@@ -110,7 +110,8 @@ class Platform:
                     raise PlatformError(
                         "Bochs 3.0 root %s is missing or incomplete (no "
                         "/%s): run '%s' (as root)" % (root, f, BOCHS3_SETUP))
-        needs_kernel = self.boot == "kernel" or ctx.cmdline is not None
+        needs_kernel = self.boot == "kernel" or ctx.cmdline is not None or \
+            ctx.modules is not None
         image = ctx.kernel if needs_kernel else ctx.iso
         if not os.path.isfile(image):
             raise PlatformError("%s not found: build it with 'make'" % image)
@@ -132,7 +133,7 @@ class Platform:
         iso = None
         if self.boot == "iso":
             iso = ctx.iso
-            if ctx.cmdline is not None:
+            if ctx.cmdline is not None or ctx.modules is not None:
                 iso = build_cmdline_iso(ctx, self.name)
         if self.family == "qemu":
             return self._qemu(ctx, iso)
@@ -154,6 +155,12 @@ class Platform:
             argv += ["-machine", self.machine]
         if self.boot == "kernel":
             argv += ["-kernel", ctx.kernel, "-append", ctx.cmdline or ""]
+            mods = ctx.boot_modules()
+            if mods:
+                # QEMU's multiboot loader: modules split at commas, each
+                # "FILE ARGS"; the kernel reads what follows "--".
+                argv += ["-initrd", ",".join("%s -- %s" % (os.path.abspath(f), a)
+                                             for f, a in mods)]
         elif self.firmware != "ovmf":
             argv += ["-boot", "d", "-cdrom", iso]
         else:
@@ -249,7 +256,9 @@ def build_cmdline_iso(ctx, platform):
     if os.path.basename(kernel) == "kernel.elf" and os.path.isfile(boot_copy) \
             and os.path.getmtime(boot_copy) >= os.path.getmtime(kernel):
         kernel = boot_copy
-    argv = ["bash", script, kernel, out, ctx.cmdline]
+    argv = ["bash", script, kernel, out, ctx.cmdline or ""]
+    for f, a in ctx.boot_modules():
+        argv += [f, a]
     done = subprocess.run(argv, cwd=ctx.root, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     if done.returncode != 0 or not os.path.isfile(out):
@@ -306,6 +315,27 @@ class Context:
     bochs3_root: str = None
     device: str = None          # the serial platform's tty
     baud: int = 115200
+    # Boot modules for the Linux personality, [(FILE, RUNS)]; None means
+    # the default ones 'make' builds (build/linux), [] none at all.
+    modules: list = None
+
+    def boot_modules(self):
+        if self.modules is not None:
+            return self.modules
+        mods = []
+        prog = os.path.join(self.build, "linux", "cetbed-linux.boot")
+        runs = os.path.join(self.build, "linux", "runs")
+        if os.path.isfile(prog) and os.path.isfile(runs):
+            with open(runs) as f:
+                mods.append((prog, f.read().strip()))
+        ibt = os.path.join(self.build, "linux", "ibt")
+        if os.path.isfile(ibt):
+            mods.append((ibt, "ibt=on ibt"))
+        # As the Makefile's image: Linux's selftest once 'make selftest' made it.
+        selftest = os.path.join(self.build, "selftest", "test_shadow_stack.boot")
+        if os.path.isfile(selftest):
+            mods.append((selftest, "test_shadow_stack"))
+        return mods
 
     def __post_init__(self):
         self.root = os.path.abspath(self.root)

@@ -13,10 +13,23 @@ class Live:
     """Prints parser events as they happen, each result held against its
     expectation."""
 
-    def __init__(self, expectations, out=None, verbose=False):
+    def __init__(self, expectations, out=None, verbose=False, echo=None):
         self.expectations = expectations
         self.out = out or sys.stdout
         self.verbose = verbose
+        # With echo set (run-elf), a program's output is printed as it
+        # arrives, and echo(line) symbolizes its CET fault report.
+        self.echo = echo
+
+    def _output(self, line):
+        if self.echo is None:
+            return
+        if line.startswith("out: "):
+            self.say(line[5:])
+        elif line.startswith("err: "):
+            self.say(line[5:])
+        else:
+            self.say("  " + self.echo(line))
 
     def say(self, text):
         self.out.write(text + "\n")
@@ -53,6 +66,17 @@ class Live:
         if t.outcome not in (ktap.PASS, ktap.SKIP) or self.verbose:
             for d in diagnostics(t.diagnostics):
                 self.say(d)
+
+    def _subresult(self, t):
+        c = expect.check_test(t, self.expectations)
+        line = "          %-7s %s" % (t.outcome, t.name)
+        if t.reason:
+            line += ": " + t.reason
+        if not c.ok:
+            line += "   <-- MISMATCH: " + c.note
+        elif c.expected != ktap.PASS:
+            line += "   (%s)" % c.note
+        self.say(line)
 
     def _kernel_error(self, msg):
         self.say("  kernel ERROR: " + msg)

@@ -31,6 +31,14 @@ struct bootinfo_fb {
 	u8 red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
 };
 
+/* A boot module (multiboot 1 or 2): a program for the Linux personality. */
+#define BOOT_MODULES_MAX 8
+#define BOOT_MODULE_CMDLINE 512
+struct boot_module {
+	u64 phys, size;
+	char cmdline[BOOT_MODULE_CMDLINE];
+};
+
 struct bootinfo {
 	unsigned protocol; /* 1 or 2 */
 	char cmdline[CMDLINE_MAX];
@@ -48,6 +56,8 @@ struct bootinfo {
 	struct bootinfo_efi_rt efi_rt[BOOT_EFI_RT_MAX];
 	unsigned nr_efi_rt;
 	unsigned efi_rt_dropped; /* runtime descriptors beyond BOOT_EFI_RT_MAX */
+	struct boot_module mods[BOOT_MODULES_MAX];
+	unsigned nr_mods, mods_dropped;
 };
 
 extern struct bootinfo boot;

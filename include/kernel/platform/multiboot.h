@@ -9,6 +9,7 @@
 
 #define MB1_INFO_MEM (1U << 0)
 #define MB1_INFO_CMDLINE (1U << 2)
+#define MB1_INFO_MODS (1U << 3)
 #define MB1_INFO_MMAP (1U << 6)
 #define MB1_INFO_LOADER (1U << 9)
 
@@ -23,6 +24,12 @@ struct mb1_info {
 	u32 drives_length, drives_addr;
 	u32 config_table;
 	u32 boot_loader_name;
+} __packed;
+
+struct mb1_module {
+	u32 mod_start, mod_end;
+	u32 cmdline;
+	u32 reserved;
 } __packed;
 
 struct mb1_mmap_entry {
