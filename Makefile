@@ -191,11 +191,15 @@ $(B)/linux/runs: Makefile
 	@mkdir -p $(dir $@)
 	$(Q)printf '%s\n' '$(LINUX_RUNS)' > $@
 
-$(B)/cetbed.iso: $(B)/kernel-boot.elf iso/mkiso.sh $(wildcard iso/*.cfg) $(LINUX_PROG).boot \
-		$(B)/linux/runs $(B)/linux/ibt $(SELFTEST_BOOT)
+# The boot modules every image carries (the default ISO, the relocated one
+# and make usb's): the Linux programs and, once fetched, Linux's selftest.
+ISO_MODULE_DEPS := $(LINUX_PROG).boot $(B)/linux/runs $(B)/linux/ibt $(SELFTEST_BOOT)
+ISO_MODULES = $(LINUX_PROG).boot '$(LINUX_RUNS)' $(B)/linux/ibt 'ibt=on ibt' \
+	$(if $(SELFTEST_BOOT),$(SELFTEST_BOOT) test_shadow_stack)
+
+$(B)/cetbed.iso: $(B)/kernel-boot.elf iso/mkiso.sh $(wildcard iso/*.cfg) $(ISO_MODULE_DEPS)
 	$(call say,ISO,$@)
-	$(Q)iso/mkiso.sh $< $@ '' $(LINUX_PROG).boot '$(LINUX_RUNS)' $(B)/linux/ibt 'ibt=on ibt' \
-		$(if $(SELFTEST_BOOT),$(SELFTEST_BOOT) test_shadow_stack)
+	$(Q)iso/mkiso.sh $< $@ '' $(ISO_MODULES)
 
 # Debian's linux-source-6.12 package (apt-get download, ~150 MB, cached in
 # build/selftest): tools/testing/selftests/x86/test_shadow_stack.c, gcc -static.
@@ -220,9 +224,9 @@ $(B)/reloc/kernel.elf: $(RELOC_OBJ) $(B)/linker.ld tools/check-image.py
 	$(Q)objcopy --strip-debug $@ $(B)/reloc/kernel-boot.elf
 	$(Q)$(PYTHON) tools/check-image.py $(B)/reloc/kernel-boot.elf
 
-$(B)/reloc/cetbed.iso: $(B)/reloc/kernel.elf iso/mkiso.sh $(wildcard iso/*.cfg)
+$(B)/reloc/cetbed.iso: $(B)/reloc/kernel.elf iso/mkiso.sh $(wildcard iso/*.cfg) $(ISO_MODULE_DEPS)
 	$(call say,ISO,$@)
-	$(Q)iso/mkiso.sh $(B)/reloc/kernel-boot.elf $@
+	$(Q)iso/mkiso.sh $(B)/reloc/kernel-boot.elf $@ '' $(ISO_MODULES)
 
 reloc: $(B)/reloc/cetbed.iso
 
@@ -362,7 +366,7 @@ usb:
 	$(MAKE) all $(B)/host/cmdline-check
 	@# The kernel's own parser checks the line before anything is written.
 	$(HARNESS) list-tests --names | $(B)/host/cmdline-check '$(USB_CMDLINE)'
-	iso/mkiso.sh $(B)/kernel-boot.elf $(USB_ISO) '$(USB_CMDLINE)'
+	iso/mkiso.sh $(B)/kernel-boot.elf $(USB_ISO) '$(USB_CMDLINE)' $(ISO_MODULES)
 	FORCE='$(FORCE)' CONFIRM='$(CONFIRM)' scripts/usb-write.sh '$(DEV)' $(USB_ISO)
 
 list-platforms:
