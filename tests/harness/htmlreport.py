@@ -2,8 +2,10 @@
 serial logs in build/results and the expectation files in tests/expect.
 
 Nothing here names a platform or a test: a platform is any NAME with both
-tests/expect/NAME.expect and results/NAME.log, a test any name a log
-reports (or the kernel image registers), so new ones appear by themselves.
+tests/expect/NAME.expect and results/NAME.log, or a variant from the
+harness's platform table (judged against its base's expectation file and
+any added ones) with a log, and a test is any name a log reports (or the
+kernel image registers), so new ones appear by themselves.
 Writes index.html (plain HTML and CSS), one page per log with numbered
 lines that the matrix links to, and summary.md for CI job summaries.
 """
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 import expect
 import ktap
+import platforms
 import testlist
 
 # Cell states, in the order the totals list them.
@@ -41,6 +44,7 @@ class Column:
     name: str
     log: str
     expect_path: str
+    expect_extra: tuple = ()    # more expectation files (a variant's)
     result: object = None
     cmp: object = None
     cmdline: str = None
@@ -58,7 +62,9 @@ class Column:
 
 
 def discover(results_dir, expect_dir):
-    """(name, log, expect file) for every platform that has both."""
+    """(name, log, expect file, more expect files) for every platform that
+    has a log and an expectation file of its own, then for every variant
+    in the platform table that has a log and shares another's file."""
     out = []
     for fn in sorted(os.listdir(expect_dir)):
         if not fn.endswith(".expect"):
@@ -66,7 +72,18 @@ def discover(results_dir, expect_dir):
         name = fn[:-len(".expect")]
         log = os.path.join(results_dir, name + ".log")
         if os.path.isfile(log):
-            out.append((name, log, os.path.join(expect_dir, fn)))
+            out.append((name, log, os.path.join(expect_dir, fn), ()))
+    for name in sorted(platforms.PLATFORMS):
+        p = platforms.PLATFORMS[name]
+        log = os.path.join(results_dir, name + ".log")
+        own = os.path.join(expect_dir, name + ".expect")
+        base = os.path.join(expect_dir, p.expect_name + ".expect")
+        if os.path.isfile(own) or not os.path.isfile(log) or \
+                not os.path.isfile(base):
+            continue
+        extra = tuple(os.path.join(expect_dir, e + ".expect")
+                      for e in p.expect_extra)
+        out.append((name, log, base, extra))
     return out
 
 
@@ -81,8 +98,8 @@ def _test_lines(lines):
     return first
 
 
-def load_column(name, log, expect_path):
-    col = Column(name, log, expect_path)
+def load_column(name, log, expect_path, expect_extra=()):
+    col = Column(name, log, expect_path, tuple(expect_extra))
     with open(log, "rb") as f:
         text = f.read().decode("utf-8", "replace")
     lines = text.split("\n")
@@ -94,6 +111,8 @@ def load_column(name, log, expect_path):
             break
     try:
         exps = expect.load_expectations(expect_path)
+        for extra in expect_extra:
+            exps.update(expect.load_expectations(extra))
     except expect.ExpectError as e:
         col.error = str(e)
         exps = {}

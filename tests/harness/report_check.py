@@ -25,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 SCREEN = (1366, 768)
 _RESULT = re.compile(r"^(not ok|ok) (\d+) (?:- )?([^\s#]+)\s*(?:#\s*(\S+))?")
+_SUBTEST = re.compile(r"^# Subtest: (\S+)")
 _EXPECT = re.compile(r"^(SKIP|FAIL)\s+(\S+)\s+\S")
 
 
@@ -109,26 +110,39 @@ class Dom(html.parser.HTMLParser):
             self._total_state = None
 
 
-def expected_counts(log, expect_file):
-    """Per state, from the raw log and expectation file alone: a result
-    line of a test not listed is a pass if 'ok', a listed SKIP that skips
-    is a skip, a listed FAIL that fails is a known divergence, anything
-    else a failure."""
+def expected_counts(log, expect_files):
+    """Per state, from the raw log and expectation files alone (a
+    variant's base file and those added to it): a result line of a test
+    not listed is a pass if 'ok', a listed SKIP that skips is a skip, a
+    listed FAIL that fails is a known divergence, anything else a
+    failure."""
     listed = {}
-    with open(expect_file, encoding="utf-8") as f:
-        for line in f:
-            m = _EXPECT.match(line.strip())
-            if m:
-                listed[m.group(2)] = m.group(1)
+    for expect_file in expect_files:
+        with open(expect_file, encoding="utf-8") as f:
+            for line in f:
+                m = _EXPECT.match(line.strip())
+                if m:
+                    listed[m.group(2)] = m.group(1)
     counts = dict.fromkeys(htmlreport.STATES, 0)
     with open(log, "rb") as f:
         text = f.read().decode("utf-8", "replace")
+    subtest = None              # "# Subtest: NAME" of the indented block
     for line in text.replace("\r", "\n").split("\n"):
+        indented = line[:1] in (" ", "\t")
+        sub = _SUBTEST.match(line.strip())
+        if indented and sub:
+            subtest = sub.group(1)
+            continue
         m = _RESULT.match(line.strip())
         if not m:
             continue
         ok, directive = m.group(1) == "ok", (m.group(4) or "").upper()
-        want = listed.get(m.group(3))
+        # KTAP subtests are cells of their own, named PARENT.case.
+        name = subtest + "." + m.group(3) if indented and subtest \
+            else m.group(3)
+        if not indented:
+            subtest = None
+        want = listed.get(name)
         if ok and not directive and want is None:
             counts[htmlreport.PASS] += 1
         elif ok and directive == "SKIP" and want == "SKIP":
@@ -194,7 +208,7 @@ def main(argv=None):
         for ci, state in dom.cells:
             if ci == i:
                 got[state] = got.get(state, 0) + 1
-        want = expected_counts(col.log, col.expect_path)
+        want = expected_counts(col.log, (col.expect_path,) + col.expect_extra)
         crash = 1 if col.cmp.crash and col.result.last_started and \
             col.result.last_started[1] not in {t.name for t in
                                                col.result.tests} else 0
