@@ -66,14 +66,16 @@ static void report_cmdline(void)
 	for (unsigned i = 0; i < cmdline.nr_unknown; i++) {
 		diag("ERROR: unknown command-line option '%s' (known: tests=GLOB[,GLOB...], "
 		     "timeout=SECONDS, screen=off|SECONDS, list, efivars=on|off, "
-		     "uart=io:PORT|mmio:ADDR[,stride=N])",
+		     "uart=io:PORT|mmio:ADDR[,stride=N], fuzz_seed=N, fuzz_calls=N, "
+		     "fuzz_secs=SECONDS)",
 		     cmdline.unknown[i]);
 		boot_errors++;
 	}
 	for (unsigned i = 0; i < cmdline.nr_invalid; i++) {
 		diag("ERROR: bad command-line option '%s' (timeout=SECONDS with SECONDS >= 1; "
 		     "screen=off or screen=SECONDS, 0-%d; efivars=on|off; uart=io:PORT or "
-		     "uart=mmio:ADDR, optionally with ,stride=1|2|4)",
+		     "uart=mmio:ADDR, optionally with ,stride=1|2|4; fuzz_seed=N; fuzz_calls=N, "
+		     "1-2^31; fuzz_secs=SECONDS, 1-86400)",
 		     cmdline.invalid[i], CMDLINE_SCREEN_MAX);
 		boot_errors++;
 	}

@@ -9,10 +9,7 @@
 
 static bool range_unmapped(struct umem *u, u64 base, u64 end)
 {
-	for (u64 va = base; va < end; va += PAGE_SIZE)
-		if (pt_walk(u->pml4, va, NULL))
-			return false;
-	return true;
+	return pt_next_mapped(u->pml4, base, end) >= end;
 }
 
 long umem_reserve(struct umem *u, u64 addr, u64 size)
@@ -65,7 +62,9 @@ int umem_map(struct umem *u, u64 addr, u64 size, u64 flags)
 
 void umem_unmap(struct umem *u, u64 addr, u64 size)
 {
-	for (u64 va = addr; va < addr + size; va += PAGE_SIZE) {
+	u64 end = addr + size;
+	for (u64 va = pt_next_mapped(u->pml4, addr, end); va < end;
+	     va = pt_next_mapped(u->pml4, va + PAGE_SIZE, end)) {
 		u64 old = pt_unmap(u->pml4, va);
 		if ((old & PTE_P) && (old & PTE_SW_OWNED))
 			frame_put(pte_addr(old));

@@ -28,6 +28,7 @@ extern const struct test_case __tests_start[], __tests_end[];
 
 static struct test_case_run *running;
 u64 test_timeout_ms;
+const struct cmdline *test_cmdline;
 
 void test_note_timeout(const char *fmt, ...)
 {
@@ -150,6 +151,7 @@ void tests_run(const struct cmdline *cl, unsigned boot_errors)
 	struct verdict_info *vi = &run_info;
 
 	test_timeout_ms = (u64)cl->timeout_s * 1000;
+	test_cmdline = cl;
 	for (const struct test_case *tc = __tests_start; tc < __tests_end; tc++)
 		if (cmdline_selects(cl, tc->name, tc->optin) && !cl->list)
 			planned++;

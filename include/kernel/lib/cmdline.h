@@ -1,7 +1,8 @@
 /*
  * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS",
  * "screen=off|SECONDS", "list", "efivars=on|off" and
- * "uart=io:PORT|mmio:ADDR[,stride=N]".  Pure code, host-tested.  Nothing
+ * "uart=io:PORT|mmio:ADDR[,stride=N]", and for the system-call fuzzer
+ * "fuzz_seed=N", "fuzz_calls=N" and "fuzz_secs=SECONDS".  Pure code, host-tested.  Nothing
  * unknown is ignored: it is collected and reported.
  */
 #ifndef CETBED_KERNEL_CMDLINE_H
@@ -15,6 +16,8 @@
 /* screen=SECONDS: up to an hour of verdict screen before power-off. */
 #define CMDLINE_SCREEN_MAX 3600
 #define CMDLINE_MAX_UARTS 4
+/* fuzz_calls=N: at most 2^31 (the fuzzer's call index is 32 bits wide). */
+#define CMDLINE_FUZZ_CALLS_MAX (1UL << 31)
 
 /* A UART named on the command line: a 16550 at an I/O port or at MMIO. */
 struct cmdline_uart {
@@ -33,6 +36,11 @@ struct cmdline {
 	/* Seconds the verdict screen stays before power-off; 0 (screen=off) is none. */
 	unsigned screen_seconds;
 	bool efivars_off;   /* keep no progress or summary in UEFI variables */
+	/* The fuzzer: its seed (given or not), calls (0: its default), time limit (0: none). */
+	bool fuzz_seed_given;
+	u64 fuzz_seed;
+	u64 fuzz_calls;
+	unsigned fuzz_secs;
 	struct cmdline_uart uarts[CMDLINE_MAX_UARTS];
 	unsigned nr_uarts;
 	const char *unknown[CMDLINE_MAX_UNKNOWN];
