@@ -5,6 +5,7 @@
 #   make test       host unit tests, then the suite on every platform
 #   make bench-boot launch-to-verdict times (median of 5)
 #   make check-mutants  inject bugs one at a time; the tests must catch each
+#   make fuzz       the system-call fuzzer, 10^6 calls or FUZZ_SECS (600) of platform time
 #   make usb DEV=/dev/sdX  write the ISO to a USB stick (scripts/usb-write.sh)
 
 PLATFORM ?= bochs
@@ -54,7 +55,7 @@ USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
-.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb
+.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb fuzz
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -185,6 +186,11 @@ test:
 	@# The verdict screen's QR code, read back by zbarimg, is the run's summary.
 	$(PYTHON) tests/harness/qr_check.py
 	$(HARNESS) run-all $(PLATFORMS)
+	@# 10^4 fuzzed system calls on QEMU and on Bochs, seed fixed (a few seconds each).
+	$(HARNESS) run qemu-kernel --name fuzz-qemu-kernel --expect tests/expect/fuzz.expect \
+		--cmdline 'tests=sys_fuzz_native'
+	$(HARNESS) run bochs --name fuzz-bochs --expect tests/expect/fuzz.expect \
+		--cmdline 'tests=sys_fuzz_native'
 	@# PCI and command-line UARTs carry the whole KTAP stream (QEMU, ~10 s).
 	$(PYTHON) tests/harness/uart_check.py qemu-bios qemu-uefi
 	@# UEFI variables survive into the next boot, also after a reset (OVMF, ~30 s).
@@ -194,6 +200,20 @@ bench-boot:
 	scripts/deps.sh $(sort $(call deps_for,qemu-kernel qemu-bios qemu-uefi bochs))
 	$(MAKE) all
 	$(HARNESS) bench-boot
+
+# The long fuzzer run: FUZZ_CALLS calls (10^6) or FUZZ_SECS seconds of platform
+# time, whichever ends first, from FUZZ_SEED (a new one each run unless given).
+# Prints calls per second and the calls per system-call number.
+FUZZ_PLATFORM ?= qemu-kernel
+FUZZ_CALLS ?= 1000000
+FUZZ_SECS ?= 600
+FUZZ_SEED ?= $(shell date +%s)
+
+fuzz:
+	scripts/deps.sh $(call deps_for,$(FUZZ_PLATFORM))
+	$(MAKE) all
+	$(PYTHON) tests/harness/fuzz_run.py $(FUZZ_PLATFORM) --seed $(FUZZ_SEED) \
+		--calls $(FUZZ_CALLS) --secs $(FUZZ_SECS)
 
 # Injects one bug at a time and checks that the tests catch it (QEMU, ~5 min).
 check-mutants:

@@ -48,6 +48,9 @@ long umem_reserve(struct umem *u, u64 addr, u64 size)
 
 int umem_map(struct umem *u, u64 addr, u64 size, u64 flags)
 {
+	/* A request that cannot fit fails before it zeroes every free frame. */
+	if (size / PAGE_SIZE > frame_free_count())
+		return -ENOMEM;
 	for (u64 off = 0; off < size; off += PAGE_SIZE) {
 		u64 pa = frame_alloc();
 		if (!pa || pt_map(u->pml4, addr + off, pa, flags | PTE_SW_OWNED)) {

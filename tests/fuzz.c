@@ -132,7 +132,8 @@ static u64 fuzz_instance(struct test_case_run *t, struct fuzz_totals *tot, u64 s
 	return reached;
 }
 
-TEST(sys_fuzz_native, "sys")
+/* Opt-in: make test runs it on its own boots (qemu-kernel, bochs); make fuzz runs it long. */
+TEST_OPTIN(sys_fuzz_native, "sys")
 {
 	const struct cmdline *cl = test_cmdline;
 	u64 seed = cl && cl->fuzz_seed_given ? cl->fuzz_seed : FUZZ_DEFAULT_SEED;
