@@ -25,6 +25,7 @@
 struct fuzz_totals {
 	u64 made, errors, instances;
 	u64 done, exited, faulted, killed;
+	u64 skewed; /* instances whose counters disagree (resumed mid-call) */
 	u64 per_nr[FUZZ_MAX_NR];
 };
 
@@ -64,6 +65,9 @@ static void fuzz_report(const struct fuzz_totals *tot, u64 ticks)
 	     "early, %lu faulted in ring 3, %lu ended by the kernel",
 	     tot->made, tot->errors, tot->instances, tot->done, tot->exited, tot->faulted,
 	     tot->killed);
+	if (tot->skewed)
+		diag("fuzz: %lu instances resumed at a stray point by a forged sigreturn",
+		     tot->skewed);
 	diag("fuzz: %lu ms of platform time, %lu calls/s", ms, ms ? tot->made * 1000 / ms : 0);
 	for (unsigned i = 0; i < FUZZ_MAX_NR; i++) {
 		if (!tot->per_nr[i])
@@ -98,10 +102,13 @@ static u64 fuzz_instance(struct test_case_run *t, struct fuzz_totals *tot, u64 s
 	u64 sum = 0;
 	for (unsigned i = 0; i < FUZZ_MAX_NR; i++)
 		sum += fs.per_nr[i];
-	if (sum != fs.made)
-		test_error(t, "calls %lu-%lu: the fuzzer's counters disagree (%lu made, %lu counted)",
-			   next, last, fs.made, sum);
-	tot->made += fs.made;
+	/*
+	 * Without shadow stacks a sigreturn through a frame the fuzzer never
+	 * set up is legal and may resume it anywhere, e.g. between its two
+	 * counters: the per-number counts are taken as the truth.
+	 */
+	tot->skewed += sum != fs.made;
+	tot->made += sum;
 	tot->errors += fs.errors;
 	for (unsigned i = 0; i < FUZZ_MAX_NR; i++)
 		tot->per_nr[i] += fs.per_nr[i];
