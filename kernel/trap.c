@@ -16,7 +16,8 @@
 static void ec_decode(u64 vector, u64 ec, char *buf, size_t size)
 {
 	static const char *const pf_bits[] = { "P", "W", "U", "RSVD", "I", "PK", "SS" };
-	static const char *const cp_codes[] = { "?", "NEAR_RET", "FAR_RET", "ENDBRANCH",
+	/* The SDM's names of the #CP error codes (Vol. 1, "Control Protection Exception"). */
+	static const char *const cp_codes[] = { "?", "NEAR-RET", "FAR-RET/IRET", "ENDBRANCH",
 						"RSTORSSP", "SETSSBSY" };
 	size_t n = 0;
 
