@@ -87,7 +87,7 @@ void trap_describe(const struct fault_info *fi, char *buf, size_t size)
 }
 
 /*
- * For tests of event delivery: a kernel-mode #BP or NMI handed to this hook
+ * For tests of event delivery: a kernel-mode #BP, NMI or #MC handed to this hook
  * is handled and returned from with IRETQ, instead of being caught.
  */
 void (*trap_test_hook)(struct trap_frame *f);
@@ -98,7 +98,7 @@ void trap_handler(struct trap_frame *f)
 	u64 cr2 = read_cr2();
 
 	if (trap_test_hook && (f->cs & 3) == 0 &&
-	    (f->vector == X86_EXC_BP || f->vector == X86_EXC_NMI)) {
+	    (f->vector == X86_EXC_BP || f->vector == X86_EXC_NMI || f->vector == X86_EXC_MC)) {
 		trap_test_hook(f);
 		return;
 	}
