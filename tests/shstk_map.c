@@ -14,7 +14,9 @@
 #include "shstk.h"
 #include "syscall.h"
 #include "test.h"
+#include "user/shstk.h"
 #include "user/task.h"
+#include "kernel/cpu.h"
 #include "x86/cet.h"
 
 /* A present user shadow-stack leaf: W=0, D=1, U=1, NX where NX exists. */
@@ -123,9 +125,55 @@ TEST(shstk_mprotect_refused, "shstk")
 		CHECK_EQ(t, *normal, normal0, "ordinary PTE after a refused mprotect");
 	}
 	/* The ordinary page alone may change. */
-	CHECK_EQ(t, umem_protect(u, base, PAGE_SIZE, PROT_READ), 0, "mprotect of the ordinary page");
-	CHECK(t, !(*normal & PTE_W), "ordinary page still writable: 0x%lx", *normal);
+	CHECK_EQ(t, umem_protect(u, base, PAGE_SIZE, PROT_READ | PROT_EXEC), 0,
+		 "mprotect of the ordinary page");
+	CHECK(t, !(*normal & PTE_W) && !(*normal & PTE_NX), "read+exec: PTE 0x%lx", *normal);
+	CHECK_EQ(t, umem_protect(u, base, PAGE_SIZE, PROT_READ), 0, "mprotect read-only");
+	CHECK(t, (*normal & mm_nx()) == mm_nx(), "read-only, no exec: PTE 0x%lx", *normal);
 out:
 	umem_put(u);
 	CHECK_EQ(t, frame_free_count(), free0, "free frames after the address space");
+}
+
+/* Dirty parked by a write-protect comes back when the page is writable again. */
+TEST(mm_mprotect_restores_dirty, "mm")
+{
+	u64 free0 = frame_free_count();
+	struct umem *u = umem_create();
+	if (!u)
+		return test_error(t, "no address space");
+	long va = umem_reserve(u, 0, PAGE_SIZE);
+	if (va < 0 || umem_map(u, va, PAGE_SIZE, PTE_U | PTE_W | mm_nx())) {
+		test_error(t, "cannot map the page");
+		goto out;
+	}
+	u64 *pte = pt_walk(u->pml4, va, NULL);
+	*pte |= PTE_A | PTE_D; /* as if written */
+	CHECK_EQ(t, umem_protect(u, va, PAGE_SIZE, PROT_READ), 0, "mprotect read-only");
+	CHECK(t, !(*pte & (PTE_W | PTE_D)) && (*pte & PTE_SW_SAVED_DIRTY),
+	      "read-only: PTE 0x%lx (want W=0 D=0 saved-dirty)", *pte);
+	CHECK_EQ(t, umem_protect(u, va, PAGE_SIZE, PROT_READ | PROT_WRITE), 0, "mprotect writable");
+	CHECK(t, (*pte & (PTE_W | PTE_D)) == (PTE_W | PTE_D) && !(*pte & PTE_SW_SAVED_DIRTY),
+	      "writable again: PTE 0x%lx (want W=1 D=1, nothing saved)", *pte);
+out:
+	umem_put(u);
+	CHECK_EQ(t, frame_free_count(), free0, "free frames after the address space");
+}
+
+/* SYS_SHSTK_CTL: WRSS needs SHSTK, NOTRACK needs IBT; a disabled WRSS is #UD again. */
+TEST(shstk_ctl_dependencies, "shstk")
+{
+	struct uproc p;
+	if (!test_need_shstk(t))
+		return;
+	test_run_exit(t, "shstk", SH_CTL_DEPS, cpu.ibt, 0, 0);
+	if (!test_load(t, &p, "shstk", UPROC_START_SHSTK | UPROC_START_WRSS))
+		return;
+	struct fault_expect want = { X86_EXC_UD, 0, uproc_symbol(&p, "u_wrss_rip"), 0 };
+	if (uproc_run(&p, SH_WRSS_DISABLED, 0) != UPROC_FAULTED)
+		test_fail(t, "WRSS after disabling it did not fault (state %d, exit %ld)", p.state,
+			  p.exit_code);
+	else
+		check_fault(t, &p.fault, &want);
+	uproc_destroy(&p);
 }

@@ -136,6 +136,13 @@ TEST(sig_sigreturn_noncanonical_rsp, "sig")
 	sig_killed(t, SG_TAMPER, SG_BREAK_RSP, 0, "are not user addresses");
 }
 
+TEST(sig_blocked_while_its_handler_runs, "sig")
+{
+	test_run_exit(t, "sig", SG_BLOCKED, 0, 0, 0);
+	if (cet_shstk_available())
+		test_run_exit(t, "sig", SG_BLOCKED, 0, START_SHSTK, 0);
+}
+
 TEST(sig_shstk_sigaltstack_checks, "sig")
 {
 	if (test_need_shstk(t))

@@ -2,6 +2,8 @@
  * User address spaces: the page-table walks behind munmap and fixed-address
  * map_shadow_stack, over ranges far larger than anything mapped.
  */
+#include "fault.h"
+#include "kernel/cpu.h"
 #include "lib.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
@@ -9,6 +11,7 @@
 #include "mm/pt.h"
 #include "mm/umem.h"
 #include "test.h"
+#include "x86/cpu.h"
 
 /*
  * Regression (found by the fuzzer): munmap of 32 TiB walked every page of
@@ -53,4 +56,65 @@ TEST(mm_unmap_huge_range_skips_holes, "mm")
 out:
 	umem_put(u);
 	CHECK_EQ(t, frame_free_count(), free0, "free frames after the address space");
+}
+
+/* A kernel write of poke_value through a user address, SMAP opened where it is on. */
+static u64 poke_value;
+
+static void poke_user(void *va)
+{
+	if (cpu.smap)
+		stac();
+	*(volatile u64 *)va = poke_value;
+	if (cpu.smap)
+		clac();
+}
+
+/*
+ * (a) Fork write-protects the parent's writable pages: the TLB must forget
+ * the writable translations.  A write through the parent's address space
+ * right before umem_fork leaves one in the TLB; nothing between it and the
+ * write after fork flushes it but fork itself.  With CR0.WP set the second
+ * write must fault (#PF, present, write), and leave the shared frame alone.
+ */
+TEST(task_fork_write_protect_flushes_tlb, "task")
+{
+	struct uproc p;
+	struct fault_catch c;
+
+	if (!test_load(t, &p, "task", 0))
+		return;
+	long va = umem_reserve(p.mm, 0, PAGE_SIZE);
+	if (va < 0 || umem_map(p.mm, va, PAGE_SIZE, PTE_U | PTE_W | mm_nx())) {
+		test_error(t, "cannot map the page");
+		goto out;
+	}
+	u64 pa = pte_addr(*pt_walk(p.pml4, va, NULL)), cr3 = read_cr3();
+	/* No interrupt: a task switch would reload CR3 and hide a missing flush. */
+	u64 rflags = read_rflags();
+	cli();
+	write_cr3(virt_to_phys(p.pml4));
+	poke_value = 1;
+	bool first = fault_catch_call(&c, poke_user, (void *)va);
+	struct umem *child = umem_fork(p.mm);
+	poke_value = 2;
+	bool second = child && fault_catch_call(&c, poke_user, (void *)va);
+	write_cr3(cr3);
+	if (rflags & X86_RFLAGS_IF)
+		asm volatile("sti" ::: "memory");
+	if (first || !child) {
+		test_error(t, "%s", first ? "the first write faulted" : "umem_fork failed");
+	} else {
+		CHECK(t, second, "the write after fork went through a stale writable TLB entry");
+		if (second) {
+			CHECK_EQ(t, c.info.vector, X86_EXC_PF, "vector");
+			CHECK_EQ(t, c.info.error_code & (PF_EC_P | PF_EC_W | PF_EC_U),
+				 PF_EC_P | PF_EC_W, "error code");
+		}
+		CHECK_EQ(t, *(u64 *)phys_to_virt(pa), 1, "the shared frame after the write");
+	}
+	if (child)
+		umem_put(child);
+out:
+	uproc_destroy(&p);
 }

@@ -253,7 +253,9 @@ static u64 pick(u8 kind)
 
 	switch (kind) {
 	case A_PTR:
-		return pick_ptr();
+		/* munmap, mprotect and fixed mappings want page-aligned addresses. */
+		r = pick_ptr();
+		return below(3) ? r : r & ~(PAGE - 1);
 	case A_LEN:
 		return pick_len();
 	case A_FLAGS:

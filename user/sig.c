@@ -74,6 +74,34 @@ static long basic(void)
 	return problems ? problems : callchain_run(64, NULL);
 }
 
+static volatile int in_handler;
+
+static void h_self(long signo, struct siginfo *info, struct sigcontext *ctx)
+{
+	(void)info;
+	(void)ctx;
+	if (in_handler)
+		note(60); /* delivered inside its own handler: it was not blocked */
+	in_handler = 1;
+	if (++depth == 1)
+		sys_kill(0, signo); /* stays pending until this handler returns */
+	in_handler = 0;
+}
+
+/* A signal is blocked while its handler runs, and unblocked by sigreturn. */
+static long blocked(void)
+{
+	if (install(SIG_USR1, h_self, 0))
+		return 1;
+	sys_kill(0, SIG_USR1);
+	if (depth != 2)
+		return 2; /* the one raised in the handler never came */
+	sys_kill(0, SIG_USR1);
+	if (depth != 3)
+		return 3; /* still blocked after sigreturn */
+	return problems;
+}
+
 static long nested(void)
 {
 	u64 ssp = u_rdssp();
@@ -352,6 +380,8 @@ long main(long which, u64 arg)
 		return from_thread();
 	case SG_ALTSTACK_CHECKS:
 		return altstack_checks();
+	case SG_BLOCKED:
+		return blocked();
 	case SG_REUSE_TOKEN:
 		if (install(SIG_USR1, h_note_ssp, 0))
 			return 1;

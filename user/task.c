@@ -11,6 +11,7 @@ void u_thread_smash(void);
 void u_thread_ud(void);
 void u_wrss8(u64 *addr, u64 value);
 void u_spin(void);
+extern char u_thread_ud_rip[], u_thread_smash_ret[];
 extern char u_dirty_page[];
 
 #define PAGE 4096UL
@@ -163,8 +164,11 @@ static long threads(u64 mode)
 			return 2;
 		if (i == TK_FAULTY_THREAD) {
 			u64 vec = mode ? 21 : 6, ec = mode ? 1 : 0;
+			u64 rip = (u64)(mode ? u_thread_smash_ret : u_thread_ud_rip);
 			if (ws.how != WAIT_FAULTED || ws.vector != vec || ws.error_code != ec)
 				return fail("the faulty thread's status, vector", ws.vector, 3);
+			if (ws.rip != rip)
+				return fail("the faulty thread's rip", ws.rip, 7);
 		} else if (ws.how != WAIT_EXITED || ws.code != 0) {
 			return fail("a healthy thread did not finish, code", ws.code, 4);
 		}
@@ -308,7 +312,8 @@ static long thread_park(u64 stack_size)
 	long id = sys_thread(u_thread_start, stacks[0] + STACK_SIZE, 2 << 8, stack_size);
 	if (id < 0)
 		return fail("thread failed", (u64)id, 1);
-	for (long i = 0; i < 1000000 && !thread_ssp[0]; i++)
+	/* Until it noted its SSP, or died trying (kill finds no live task then). */
+	while (!thread_ssp[0] && !sys_kill(id, SIG_USR2))
 		sys_yield();
 	return thread_ssp[0] ? 0 : 2;
 }

@@ -15,6 +15,7 @@
 #define SG_REUSE_TOKEN 10    /* RSTORSSP onto a signal frame's token after its sigreturn */
 #define SG_FROM_THREAD 11    /* another task (a thread) signals the main task */
 #define SG_ALTSTACK_CHECKS 12 /* sigaltstack refuses bad alternate shadow stacks */
+#define SG_BLOCKED 13	     /* a signal raised in its own handler waits for the return */
 
 #define SG_BREAK_TOKEN 0     /* rewrite the restore token */
 #define SG_BREAK_NORMAL 1    /* point the marker at a token in ordinary memory */
