@@ -242,7 +242,7 @@ MUTANTS = {
     "unmap-keeps-frames": ("mm/umem.c", "		if ((old & PTE_P) && (old & PTE_SW_OWNED))\n			frame_put(pte_addr(old));",
                            "		(void)old;", ["mm_unmap_huge_range_skips_holes", "sys_fuzz_native"]),
     "range-always-free": ("mm/umem.c", "	return pt_next_mapped(u->pml4, base, end) >= end;",
-                          "	return pt_next_mapped(u->pml4, base, base) >= base;",
+                          "	return pt_next_mapped(u->pml4, base, end) >= base;",
                           ["shstk_ctl_and_map_shadow_stack"], "bochs"),
     "fixed-addr-unaligned-ok": ("mm/umem.c", "	if (addr & (PAGE_SIZE - 1))\n		return -EINVAL;", "",
                                 ["shstk_ctl_and_map_shadow_stack"], "bochs"),
