@@ -6,6 +6,7 @@
 #include "mm/mm.h"
 #include "mm/pt.h"
 #include "mm/umem.h"
+#include "mm/usercopy.h"
 
 static bool range_unmapped(struct umem *u, u64 base, u64 end)
 {
@@ -39,7 +40,7 @@ long umem_reserve(struct umem *u, u64 addr, u64 size)
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
 	if (addr < USER_BASE + PAGE_SIZE || addr > USER_TOP - PAGE_SIZE ||
-	    size > USER_TOP - PAGE_SIZE - addr)
+	    size > USER_TOP - PAGE_SIZE - addr || !user_range_ok(addr - PAGE_SIZE, size + 2 * PAGE_SIZE))
 		return -EINVAL;
 	if (!range_unmapped(u, addr - PAGE_SIZE, addr + size + PAGE_SIZE))
 		return -EEXIST;

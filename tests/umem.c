@@ -2,6 +2,7 @@
  * User address spaces: the page-table walks behind munmap and fixed-address
  * map_shadow_stack, over ranges far larger than anything mapped.
  */
+#include "errno.h"
 #include "fault.h"
 #include "kernel/cpu.h"
 #include "lib.h"
@@ -10,6 +11,8 @@
 #include "mm/mm.h"
 #include "mm/pt.h"
 #include "mm/umem.h"
+#include "mm/usercopy.h"
+#include "syscall.h"
 #include "test.h"
 #include "x86/cpu.h"
 
@@ -115,6 +118,49 @@ TEST(task_fork_write_protect_flushes_tlb, "task")
 	}
 	if (child)
 		umem_put(child);
+out:
+	uproc_destroy(&p);
+}
+
+/*
+ * Regression: the legacy bitmap's supervisor page sits in the user half, and
+ * user copies ran with STAC, which opens user pages, not closes supervisor
+ * ones: SYS_UNAME could write a program's bitmap.  No system call takes an
+ * address in the bitmap region now.
+ */
+TEST(mm_legacy_bitmap_not_user_memory, "mm")
+{
+	struct uproc p;
+	u64 word = 0x1122334455667788UL, got = 0;
+
+	if (!test_load(t, &p, "task", 0))
+		return;
+	/* As legacy_bitmap_mark maps it: supervisor, writable. */
+	if (umem_map(p.mm, LEGACY_BITMAP_BASE, PAGE_SIZE, PTE_W | mm_nx())) {
+		test_error(t, "cannot map the bitmap page");
+		goto out;
+	}
+	u64 pa = pte_addr(*pt_walk(p.pml4, LEGACY_BITMAP_BASE, NULL)), cr3 = read_cr3();
+	u64 rflags = read_rflags();
+	cli();
+	write_cr3(virt_to_phys(p.pml4));
+	int to = copy_to_user(LEGACY_BITMAP_BASE + 8, &word, 8);
+	int from = copy_from_user(&got, LEGACY_BITMAP_BASE, 8);
+	write_cr3(cr3);
+	if (rflags & X86_RFLAGS_IF)
+		asm volatile("sti" ::: "memory");
+	CHECK_EQ(t, to, -EFAULT, "copy_to_user into the bitmap");
+	CHECK_EQ(t, from, -EFAULT, "copy_from_user from the bitmap");
+	CHECK_EQ(t, *(u64 *)phys_to_virt(pa + 8), 0, "the bitmap page after the copy");
+	CHECK(t, !user_range_ok(LEGACY_BITMAP_BASE + LEGACY_BITMAP_SIZE - 8, 16),
+	      "a range ending in the bitmap region is user memory");
+	CHECK(t, user_range_ok(LEGACY_BITMAP_BASE + LEGACY_BITMAP_SIZE, 8) &&
+		     user_range_ok(LEGACY_BITMAP_BASE - 8, 8),
+	      "the pages around the bitmap region are not user memory");
+	CHECK_EQ(t, umem_reserve(p.mm, LEGACY_BITMAP_BASE + 16 * PAGE_SIZE, PAGE_SIZE), -EINVAL,
+		 "a fixed mapping in the bitmap region");
+	CHECK_EQ(t, umem_protect(p.mm, LEGACY_BITMAP_BASE, PAGE_SIZE, PROT_READ), -EINVAL,
+		 "mprotect of the bitmap page");
 out:
 	uproc_destroy(&p);
 }

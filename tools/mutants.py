@@ -385,6 +385,9 @@ MUTANTS = {
                                     ["task_shstk_thread_size_and_guards"], "bochs"),
     "map-token-skipped": ("cet/shstk.c", "	if (flags & SHADOW_STACK_SET_TOKEN) {\n		/* The token", "	if (0) {\n		/* The token",
                           ["shstk_map_size_not_page_multiple"], "bochs"),
+    # Found while fuzzing: user copies reached the legacy bitmap's supervisor page.
+    "legacy-bitmap-is-user-memory": ("mm/usercopy.c", "	return uaddr + n <= LEGACY_BITMAP_BASE || uaddr >= LEGACY_BITMAP_BASE + LEGACY_BITMAP_SIZE;",
+                                     "	return true;", ["mm_legacy_bitmap_not_user_memory"]),
     # UEFI runtime services exist only on the qemu-uefi boot path.
     "efi-loses-if": ("kernel/platform/efi.c", '	if (rflags & X86_RFLAGS_IF)\n		asm volatile("sti" ::: "memory");',
                      "	(void)rflags;", ["uefi_variable_roundtrip"], "qemu-uefi"),
