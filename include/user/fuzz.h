@@ -1,8 +1,9 @@
 /*
  * The ring-3 system-call fuzzer (program "fuzz") and its kernel driver
  * (tests/fuzz.c).  Call i of a run with seed S draws every choice from a
- * generator seeded with (S, i) alone, so any call can be replayed without
- * the ones before it.
+ * generator seeded with (S, i) alone; only values reused from earlier
+ * results of the instance (its shadow stacks, its children's ids) depend on
+ * the calls before.  The same seed and count replay a run call for call.
  */
 #ifndef CETBED_USER_FUZZ_H
 #define CETBED_USER_FUZZ_H
