@@ -160,6 +160,16 @@ out:
 	CHECK_EQ(t, frame_free_count(), free0, "free frames after the address space");
 }
 
+/*
+ * Without CET every shadow-stack call is -EOPNOTSUPP; IBT features hang on
+ * the IBT bit alone (AMD has shadow stacks without IBT).  Runs everywhere.
+ */
+TEST(shstk_ctl_gated_on_cpuid, "shstk")
+{
+	u64 have = (cet_shstk_available() ? 1 : 0) | (cpu.ibt ? 2 : 0);
+	test_run_exit(t, "shstk", SH_CTL_GATED, have, 0, 0);
+}
+
 /* SYS_SHSTK_CTL: WRSS needs SHSTK, NOTRACK needs IBT; a disabled WRSS is #UD again. */
 TEST(shstk_ctl_dependencies, "shstk")
 {

@@ -388,6 +388,14 @@ MUTANTS = {
     # Found while fuzzing: user copies reached the legacy bitmap's supervisor page.
     "legacy-bitmap-is-user-memory": ("mm/usercopy.c", "	return uaddr + n <= LEGACY_BITMAP_BASE || uaddr >= LEGACY_BITMAP_BASE + LEGACY_BITMAP_SIZE;",
                                      "	return true;", ["mm_legacy_bitmap_not_user_memory"]),
+    "status-without-cet": ("cet/shstk.c", "if (((features & ~IBT_FEATURES) || op == SHSTK_OP_STATUS) && !cet_shstk_available())",
+                           "if ((features & ~IBT_FEATURES) && !cet_shstk_available())", ["shstk_ctl_gated_on_cpuid"]),
+    "map-without-cet": ("cet/shstk.c", "	if (!cet_shstk_available())\n		return -EOPNOTSUPP;\n	if (flags",
+                        "	if (flags", ["shstk_ctl_gated_on_cpuid"]),
+    "no-room-ignored": ("kernel/signal.c", "			kill_current(\"no room for the signal %d frame on the shadow stack (SSP 0x%lx)\",\n				     signo, P);",
+                        "			(void)0;", ["sig_shstk_frame_at_the_guard_page"], "bochs"),
+    "async-without-handler-delivered": ("kernel/signal.c", "		if (!t->proc->sig_handler[signo])\n			continue;", "",
+                                        ["sig_blocked_while_its_handler_runs"]),
     # UEFI runtime services exist only on the qemu-uefi boot path.
     "efi-loses-if": ("kernel/platform/efi.c", '	if (rflags & X86_RFLAGS_IF)\n		asm volatile("sti" ::: "memory");',
                      "	(void)rflags;", ["uefi_variable_roundtrip"], "qemu-uefi"),
