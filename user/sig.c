@@ -316,9 +316,10 @@ static long from_thread(void)
 			     (u64)sys_gettid(), sizeof(thread_stack));
 	if (id < 0)
 		return 2;
-	/* The signal arrives on one of this task's ways back to ring 3. */
-	for (long i = 0; i < 100000000 && !depth; i++)
-		sys_yield();
+	/*
+	 * The signal arrives on one of this task's ways back to ring 3: at the
+	 * latest on the way out of the wait for the thread that sent it.
+	 */
 	struct wait_status ws;
 	if (sys_wait(id, &ws) != id || ws.how != WAIT_EXITED || ws.code)
 		return 3;
