@@ -16,6 +16,7 @@
 #   make bench-elf  boot-to-exit of a static hello world, next to an empty run
 #   make check-mutants  inject bugs one at a time; the tests must catch each
 #   make test-matrix  CPU models, memory sizes, -smp, chipsets, firmware (~4 min)
+#   make fuzz       the system-call fuzzer, 10^6 calls or FUZZ_SECS (600) of platform time
 #   make usb DEV=/dev/sdX  write the ISO to a USB stick (scripts/usb-write.sh)
 
 PLATFORM ?= bochs
@@ -64,7 +65,7 @@ KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(K
 
 USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/ulib_ctx.o $(B)/user/callchain.o \
 	$(B)/user/klib_string.o
-USER_PROGS := selftest shstk task sig ctx ibt notes_none notes_shstk notes_both
+USER_PROGS := selftest shstk task sig ctx ibt fuzz notes_none notes_shstk notes_both
 USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
@@ -85,7 +86,7 @@ SELFTEST := $(B)/selftest/test_shadow_stack
 SELFTEST_BOOT := $(wildcard $(SELFTEST).boot)
 
 .PHONY: all run test host-test bench-boot bench-elf deps clean list-platforms check-mutants usb \
-	selftest reloc test-matrix help list report gdb lava-run
+	selftest reloc test-matrix help list report gdb lava-run fuzz
 
 # TESTS=GLOB[,GLOB...] and CMDLINE='...' make the kernel command line of
 # make run, make gdb and make usb alike.
@@ -317,6 +318,11 @@ test:
 	$(PYTHON) tests/harness/report_check.py
 	@# The LAVA jobs pass lava-common's schema; their monitors read the log.
 	$(PYTHON) tests/harness/lava_check.py
+	@# 10^4 fuzzed system calls on QEMU and on Bochs, seed fixed (a few seconds each).
+	$(HARNESS) run qemu-kernel --name fuzz-qemu-kernel --expect tests/expect/fuzz.expect \
+		--cmdline 'tests=sys_fuzz_native'
+	$(HARNESS) run bochs --name fuzz-bochs --expect tests/expect/fuzz.expect \
+		--cmdline 'tests=sys_fuzz_native'
 	@# PCI and command-line UARTs carry the whole KTAP stream (QEMU, ~10 s).
 	$(PYTHON) tests/harness/uart_check.py qemu-bios qemu-uefi
 	@# UEFI variables survive into the next boot, also after a reset (OVMF, ~30 s).
@@ -344,7 +350,22 @@ bench-elf:
 	$(MAKE) all $(B)/linux/hello
 	$(HARNESS) bench-elf $(B)/linux/hello
 
-# Injects one bug at a time and checks that the tests catch it (QEMU, ~5 min).
+# The long fuzzer run: FUZZ_CALLS calls (10^6) or FUZZ_SECS seconds of platform
+# time, whichever ends first, from FUZZ_SEED (a new one each run unless given).
+# Prints calls per second and the calls per system-call number.
+FUZZ_PLATFORM ?= qemu-kernel
+FUZZ_CALLS ?= 1000000
+FUZZ_SECS ?= 600
+FUZZ_SEED ?= $(shell date +%s)
+
+fuzz:
+	scripts/deps.sh $(call deps_for,$(FUZZ_PLATFORM))
+	$(MAKE) all
+	$(PYTHON) tests/harness/fuzz_run.py $(FUZZ_PLATFORM) --seed $(FUZZ_SEED) \
+		--calls $(FUZZ_CALLS) --secs $(FUZZ_SECS)
+
+# Injects one bug at a time and checks that the tests catch it (QEMU and Bochs,
+# only the tests named for each mutant; ~15 min on a loaded 2-core machine).
 check-mutants:
 	scripts/deps.sh build qemu
 	$(MAKE) all

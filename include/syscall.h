@@ -123,6 +123,8 @@ struct wait_status {
  */
 #define SHSTK_OP_LEGACY_BITMAP 5
 #define LEGACY_BITMAP_BASE 0x00007e0000000000UL
+/* One bit per page of the 47-bit user half: no system call takes an address in it. */
+#define LEGACY_BITMAP_SIZE (1UL << 32)
 #define SHSTK_FEAT_SHSTK (1U << 0)
 #define SHSTK_FEAT_WRSS (1U << 1)
 #define SHSTK_FEAT_IBT (1U << 2)     /* U_CET.ENDBR_EN; CPUs with IBT only */

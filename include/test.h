@@ -111,5 +111,7 @@ const struct test_case_run *test_running(void);
 void test_note_timeout(const char *fmt, ...) __printf(1, 2);
 /* The per-run watchdog from the command line, in ms (0: the default). */
 extern u64 test_timeout_ms;
+/* The whole command line, for tests with options of their own (fuzz_*). */
+extern const struct cmdline *test_cmdline;
 
 #endif

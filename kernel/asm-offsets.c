@@ -12,6 +12,7 @@
 #include "kernel/ctx.h"
 #include "syscall.h"
 #include "user/ctx.h"
+#include "user/fuzz.h"
 #include "user/shstk.h"
 
 #define DEFINE(sym, val) asm volatile("\n.ascii \"->" #sym " %0\"" ::"i"((long)(val)))
@@ -26,6 +27,10 @@ void asm_offsets(void)
 	DEFINE(SYS_EXIT, SYS_EXIT);
 	DEFINE(SYS_SHSTK_CTL, SYS_SHSTK_CTL);
 	DEFINE(SYS_SIGRETURN, SYS_SIGRETURN);
+	DEFINE(SYS_FORK, SYS_FORK);
+	DEFINE(SYS_VFORK, SYS_VFORK);
+	DEFINE(FUZZ_EXIT_CHILD, FUZZ_EXIT_CHILD);
+	DEFINE(FUZZ_EXIT_THREAD, FUZZ_EXIT_THREAD);
 	DEFINE(SHSTK_OP_ENABLE, SHSTK_OP_ENABLE);
 	DEFINE(SHSTK_FEAT_SHSTK, SHSTK_FEAT_SHSTK);
 	DEFINE(SHSTK_FEAT_WRSS, SHSTK_FEAT_WRSS);

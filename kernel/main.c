@@ -79,14 +79,16 @@ static void report_cmdline(void)
 			   "timeout=SECONDS, screen=off|SECONDS, list, efivars=on|off, "
 			   "uart=io:PORT|mmio:ADDR[,stride=N][,clock=HZ], "
 			   "timer=cpuid|tsc-deadline|pmtmr|hpet|pit, apic=x2apic, "
-			   "clearcpuid=NAME[,NAME...])",
+			   "clearcpuid=NAME[,NAME...], fuzz_seed=N, fuzz_calls=N, "
+			   "fuzz_secs=SECONDS)",
 			   cmdline.unknown[i]);
 	for (unsigned i = 0; i < cmdline.nr_invalid; i++)
 		boot_error("bad command-line option '%s' (timeout=SECONDS with SECONDS >= 1; "
 			   "screen=off or screen=SECONDS, 0-%d; efivars=on|off; uart=io:PORT or "
 			   "uart=mmio:ADDR, optionally with ,stride=1|2|4 and ,clock=HZ; "
 			   "timer=cpuid|tsc-deadline|pmtmr|hpet|pit; apic=x2apic; "
-			   "clearcpuid=NAME[,NAME...])",
+			   "clearcpuid=NAME[,NAME...]; fuzz_seed=N; fuzz_calls=N, 1-2^31; "
+			   "fuzz_secs=SECONDS, 1-86400)",
 			   cmdline.invalid[i], CMDLINE_SCREEN_MAX);
 	if (cmdline.nr_dropped)
 		boot_error("%u command-line words dropped (more than %d patterns, %d unknown "

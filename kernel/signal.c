@@ -44,7 +44,8 @@ static void __noreturn kill_current(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(t->kill_reason, sizeof(t->kill_reason), fmt, ap);
 	va_end(ap);
-	diag("%s[%u]: ended: %s", t->proc->prog->name, t->id, t->kill_reason);
+	if (!t->proc->quiet)
+		diag("%s[%u]: ended: %s", t->proc->prog->name, t->id, t->kill_reason);
 	task_exit(TASK_END_KILLED, -1);
 }
 
@@ -135,7 +136,9 @@ bool signal_fault(struct trap_frame *f, u64 cr2)
 				 .cr2 = info.cr2 };
 	char what[160];
 	trap_describe(&fi, what, sizeof(what));
-	diag("%s[%u]: signal %d to its handler: %s", t->proc->prog->name, t->id, signo, what);
+	if (!t->proc->quiet)
+		diag("%s[%u]: signal %d to its handler: %s", t->proc->prog->name, t->id, signo,
+		     what);
 	deliver(f, signo, &info);
 	return true;
 }

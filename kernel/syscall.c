@@ -42,7 +42,7 @@ void syscall_init(void)
 static void emit_user_output(struct uproc *p, const char *buf, size_t n)
 {
 	size_t start = 0;
-	for (size_t i = 0; i <= n; i++) {
+	for (size_t i = 0; i <= n && !p->quiet; i++) {
 		if (i == n ? i > start : buf[i] == '\n') {
 			diag("%s: %.*s", p->prog->name, (int)(i - start), buf + start);
 			start = i + 1;

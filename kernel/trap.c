@@ -17,7 +17,8 @@
 static void ec_decode(u64 vector, u64 ec, char *buf, size_t size)
 {
 	static const char *const pf_bits[] = { "P", "W", "U", "RSVD", "I", "PK", "SS" };
-	static const char *const cp_codes[] = { "?", "NEAR_RET", "FAR_RET", "ENDBRANCH",
+	/* The SDM's names of the #CP error codes (Vol. 1, "Control Protection Exception"). */
+	static const char *const cp_codes[] = { "?", "NEAR-RET", "FAR-RET/IRET", "ENDBRANCH",
 						"RSTORSSP", "SETSSBSY" };
 	size_t n = 0;
 
@@ -87,7 +88,7 @@ void trap_describe(const struct fault_info *fi, char *buf, size_t size)
 }
 
 /*
- * For tests of event delivery: a kernel-mode #BP or NMI handed to this hook
+ * For tests of event delivery: a kernel-mode #BP, NMI or #MC handed to this hook
  * is handled and returned from with IRETQ, instead of being caught.
  */
 void (*trap_test_hook)(struct trap_frame *f);
@@ -99,7 +100,7 @@ void trap_handler(struct trap_frame *f)
 	u64 cr2 = read_cr2();
 
 	if (trap_test_hook && (f->cs & 3) == 0 &&
-	    (f->vector == X86_EXC_BP || f->vector == X86_EXC_NMI)) {
+	    (f->vector == X86_EXC_BP || f->vector == X86_EXC_NMI || f->vector == X86_EXC_MC)) {
 		trap_test_hook(f);
 		return;
 	}

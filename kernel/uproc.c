@@ -205,9 +205,11 @@ void uproc_fault(const struct trap_frame *f, u64 cr2)
 	};
 	t->fault_ssp = cet_path != CET_PATH_NONE ? rdmsr(MSR_IA32_PL3_SSP) : 0;
 	trap_describe(&t->fault, line, sizeof(line));
-	diag("%s[%u]: user fault: %s%s ssp 0x%lx", t->proc->prog->name, t->id, line,
-	     f->vector == X86_EXC_PF && (f->error_code & PF_EC_SS) ? " (shadow-stack access)" : "",
-	     t->fault_ssp);
+	if (!t->proc->quiet)
+		diag("%s[%u]: user fault: %s%s ssp 0x%lx", t->proc->prog->name, t->id, line,
+		     f->vector == X86_EXC_PF && (f->error_code & PF_EC_SS) ? " (shadow-stack access)"
+									      : "",
+		     t->fault_ssp);
 	task_exit(TASK_END_FAULT, -1);
 }
 

@@ -88,6 +88,29 @@ u64 *pt_walk(u64 *pml4, u64 va, int *level)
 	return NULL;
 }
 
+u64 pt_next_mapped(u64 *pml4, u64 va, u64 end)
+{
+	while (va < end) {
+		u64 *t = pml4;
+		for (int l = 4; l >= 1; l--) {
+			u64 e = t[pt_index(va, l)];
+			if (!(e & PTE_P)) {
+				/* Nothing below this entry: on to the next one. */
+				u64 span = 1UL << (PAGE_SHIFT + 9 * (l - 1));
+				u64 next = (va & ~(span - 1)) + span;
+				if (next <= va)
+					return end;
+				va = next;
+				break;
+			}
+			if (l == 1 || (e & PTE_PS))
+				return va;
+			t = table(e);
+		}
+	}
+	return end;
+}
+
 u64 pt_unmap(u64 *pml4, u64 va)
 {
 	int level;

@@ -6,13 +6,11 @@
 #include "mm/mm.h"
 #include "mm/pt.h"
 #include "mm/umem.h"
+#include "mm/usercopy.h"
 
 static bool range_unmapped(struct umem *u, u64 base, u64 end)
 {
-	for (u64 va = base; va < end; va += PAGE_SIZE)
-		if (pt_walk(u->pml4, va, NULL))
-			return false;
-	return true;
+	return pt_next_mapped(u->pml4, base, end) >= end;
 }
 
 long umem_reserve(struct umem *u, u64 addr, u64 size)
@@ -42,7 +40,7 @@ long umem_reserve(struct umem *u, u64 addr, u64 size)
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
 	if (addr < USER_BASE + PAGE_SIZE || addr > USER_TOP - PAGE_SIZE ||
-	    size > USER_TOP - PAGE_SIZE - addr)
+	    size > USER_TOP - PAGE_SIZE - addr || !user_range_ok(addr - PAGE_SIZE, size + 2 * PAGE_SIZE))
 		return -EINVAL;
 	if (!range_unmapped(u, addr - PAGE_SIZE, addr + size + PAGE_SIZE))
 		return -EEXIST;
@@ -51,6 +49,9 @@ long umem_reserve(struct umem *u, u64 addr, u64 size)
 
 int umem_map(struct umem *u, u64 addr, u64 size, u64 flags)
 {
+	/* A request that cannot fit fails before it zeroes every free frame. */
+	if (size / PAGE_SIZE > frame_free_count())
+		return -ENOMEM;
 	for (u64 off = 0; off < size; off += PAGE_SIZE) {
 		u64 pa = frame_alloc();
 		if (!pa || pt_map(u->pml4, addr + off, pa, flags | PTE_SW_OWNED)) {
@@ -65,7 +66,9 @@ int umem_map(struct umem *u, u64 addr, u64 size, u64 flags)
 
 void umem_unmap(struct umem *u, u64 addr, u64 size)
 {
-	for (u64 va = addr; va < addr + size; va += PAGE_SIZE) {
+	u64 end = addr + size;
+	for (u64 va = pt_next_mapped(u->pml4, addr, end); va < end;
+	     va = pt_next_mapped(u->pml4, va + PAGE_SIZE, end)) {
 		u64 old = pt_unmap(u->pml4, va);
 		if ((old & PTE_P) && (old & PTE_SW_OWNED))
 			frame_put(pte_addr(old));

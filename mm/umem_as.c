@@ -11,6 +11,7 @@
 #include "mm/mm.h"
 #include "mm/pt.h"
 #include "mm/umem.h"
+#include "mm/usercopy.h"
 #include "syscall.h"
 #include "x86/cpu.h"
 
@@ -141,6 +142,7 @@ bool umem_cow_fault(struct umem *u, u64 va, u64 ec, bool *shstk)
 long umem_protect(struct umem *u, u64 addr, u64 size, unsigned prot)
 {
 	if ((addr & (PAGE_SIZE - 1)) || !size || addr + size < addr || addr + size > USER_TOP ||
+	    !user_range_ok(addr, size) ||
 	    (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EINVAL;
 	size = ALIGN_UP(size, PAGE_SIZE);

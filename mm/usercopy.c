@@ -9,6 +9,7 @@
 #include "lib.h"
 #include "mm/layout.h"
 #include "mm/usercopy.h"
+#include "syscall.h"
 #include "x86/cpu.h"
 #include "x86/paging.h"
 
@@ -20,7 +21,14 @@ struct copy {
 
 bool user_range_ok(u64 uaddr, size_t n)
 {
-	return uaddr >= USER_BASE && n <= USER_TOP && uaddr <= USER_TOP - n;
+	if (!(uaddr >= USER_BASE && n <= USER_TOP && uaddr <= USER_TOP - n))
+		return false;
+	/*
+	 * The legacy bitmap's supervisor pages lie in the user half, and CPL0
+	 * may write them even with SMAP on: a copy there would let ring 3
+	 * exempt pages from IBT through the kernel.
+	 */
+	return uaddr + n <= LEGACY_BITMAP_BASE || uaddr >= LEGACY_BITMAP_BASE + LEGACY_BITMAP_SIZE;
 }
 
 static void do_copy(void *arg)

@@ -1,4 +1,5 @@
 /* Exceptions are caught with the right vector, error code, rip and cr2. */
+#include "lib.h"
 #include "mm/layout.h"
 #include "mm/mm.h"
 #include "probes.h"
@@ -87,4 +88,37 @@ TEST(exc_catch_nesting, "exc")
 	CHECK_EQ(t, inner.info.vector, X86_EXC_UD, "inner catch vector");
 	CHECK_EQ(t, outer.info.vector, X86_EXC_DE, "outer catch vector");
 	CHECK_EQ(t, outer.info.rip, (u64)kp_div0_rip, "outer catch rip");
+}
+
+/* Whether the "(...)" part of a fault description is exactly `want`. */
+static bool described_as(u64 vector, u64 ec, const char *want, char *got, size_t size)
+{
+	struct fault_info fi = { .vector = vector, .error_code = ec };
+	char expect[48];
+
+	trap_describe(&fi, got, size);
+	snprintf(expect, sizeof(expect), "(%s)", want);
+	for (const char *p = got; *p; p++)
+		if (!strncmp(p, expect, strlen(expect)))
+			return true;
+	return false;
+}
+
+/* #CP error codes as the log names them: the SDM's names, ENCL from bit 15. */
+TEST(exc_cp_error_code_names, "exc")
+{
+	static const struct {
+		u64 ec;
+		const char *name;
+	} codes[] = {
+		{ 1, "NEAR-RET" },	   { 2, "FAR-RET/IRET" },   { 3, "ENDBRANCH" },
+		{ 4, "RSTORSSP" },	   { 5, "SETSSBSY" },	    { 0x8001, "NEAR-RET ENCL" },
+		{ 0x8003, "ENDBRANCH ENCL" }, { 6, "?" },	    { 0, "?" },
+	};
+	char got[160];
+
+	for (unsigned i = 0; i < ARRAY_SIZE(codes); i++)
+		CHECK(t, described_as(X86_EXC_CP, codes[i].ec, codes[i].name, got, sizeof(got)),
+		      "#CP error 0x%lx described as '%s', expected '(%s)'", codes[i].ec, got,
+		      codes[i].name);
 }

@@ -196,3 +196,21 @@ kp_load_fs_rip:
 	xor eax, eax
 	mov fs, ax
 	ret
+
+; void kp_ist_nmi(u64 *ssp) / kp_ist_mc(u64 *ssp): INT 2 / INT 18 (IST gates),
+; with the SSP at the INT stored first; *_lip is the address after the INT.
+PROBE kp_ist_nmi
+	rdsspq rax
+	mov [rdi], rax
+	int 2
+global kp_ist_nmi_lip
+kp_ist_nmi_lip:
+	ret
+
+PROBE kp_ist_mc
+	rdsspq rax
+	mov [rdi], rax
+	int 18
+global kp_ist_mc_lip
+kp_ist_mc_lip:
+	ret

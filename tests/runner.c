@@ -40,6 +40,7 @@ static const struct test_case *case_at(unsigned i)
 
 static struct test_case_run *running;
 u64 test_timeout_ms;
+const struct cmdline *test_cmdline;
 
 void test_note_timeout(const char *fmt, ...)
 {
@@ -167,6 +168,7 @@ void tests_run(const struct cmdline *cl)
 	struct verdict_info *vi = &run_info;
 
 	test_timeout_ms = (u64)cl->timeout_s * 1000;
+	test_cmdline = cl;
 	nr_builtin = (unsigned)(__tests_end - __tests_start);
 	lx_cases = lx_test_cases(&nr_lx);
 	unsigned total = nr_builtin + nr_lx;

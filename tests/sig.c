@@ -97,6 +97,58 @@ TEST(sig_shstk_sigreturn_token_in_normal_memory, "sig")
 		sig_killed(t, SG_TAMPER, SG_BREAK_NORMAL, START_WRSS, "is not on a shadow stack");
 }
 
+/* Each rule sigreturn applies (README, "Signals and the shadow stack"), broken once. */
+TEST(sig_shstk_sigreturn_marker_misaligned, "sig")
+{
+	if (test_need_shstk(t))
+		sig_killed(t, SG_TAMPER, SG_BREAK_MISALIGNED, START_WRSS, "not a user shadow stack");
+}
+
+TEST(sig_shstk_sigreturn_marker_names_kernel, "sig")
+{
+	if (test_need_shstk(t))
+		sig_killed(t, SG_TAMPER, SG_BREAK_KERNEL, START_WRSS, "not a user shadow stack");
+}
+
+TEST(sig_shstk_sigreturn_token_not_above_marker, "sig")
+{
+	if (test_need_shstk(t))
+		sig_killed(t, SG_TAMPER, SG_BREAK_FAR_TOKEN, START_WRSS,
+			   "neither below its token nor on the alternate");
+}
+
+TEST(sig_shstk_sigreturn_context_ssp_differs, "sig")
+{
+	if (test_need_shstk(t))
+		sig_killed(t, SG_TAMPER, SG_BREAK_CTX_SSP, START_SHSTK, "the saved context's SSP");
+}
+
+/* Not a shadow-stack rule: the restored rip and rsp must be user addresses. */
+TEST(sig_sigreturn_kernel_rip, "sig")
+{
+	sig_killed(t, SG_TAMPER, SG_BREAK_RIP, 0, "are not user addresses");
+	if (cet_shstk_available())
+		sig_killed(t, SG_TAMPER, SG_BREAK_RIP, START_SHSTK, "are not user addresses");
+}
+
+TEST(sig_sigreturn_noncanonical_rsp, "sig")
+{
+	sig_killed(t, SG_TAMPER, SG_BREAK_RSP, 0, "are not user addresses");
+}
+
+TEST(sig_blocked_while_its_handler_runs, "sig")
+{
+	test_run_exit(t, "sig", SG_BLOCKED, 0, 0, 0);
+	if (cet_shstk_available())
+		test_run_exit(t, "sig", SG_BLOCKED, 0, START_SHSTK, 0);
+}
+
+TEST(sig_shstk_sigaltstack_checks, "sig")
+{
+	if (test_need_shstk(t))
+		test_run_exit(t, "sig", SG_ALTSTACK_CHECKS, 0, START_SHSTK, 0);
+}
+
 TEST(sig_shstk_sigreturn_replayed_frame, "sig")
 {
 	if (test_need_shstk(t))

@@ -17,6 +17,7 @@
 #include "x86/cet.h"
 #include "x86/cpu.h"
 #include "x86/msr.h"
+#include "x86/segment.h"
 
 static bool need_kshstk(struct test_case_run *t)
 {
@@ -111,6 +112,94 @@ TEST(sss_ist_vector_uses_interrupt_ssp_table, "sss")
 	/* IRET restored SSP and freed the token. */
 	CHECK_EQ(t, kshstk_ssp(), before, "SSP after the IRETs");
 	CHECK_EQ(t, peek(token), token, "IST token after IRET");
+}
+
+/* What the hook saw on the interrupt's shadow stack: T is the table's token. */
+static u64 ist_token_addr, ist_seen[4], ist_handler_ssp;
+
+static void ist_hook(struct trap_frame *f)
+{
+	(void)f;
+	ist_handler_ssp = kshstk_ssp();
+	for (int i = 0; i < 4; i++)
+		ist_seen[i] = peek(ist_token_addr - 8 * (u64)i);
+}
+
+struct idt_gate {
+	u16 off_lo, sel;
+	u8 ist, type_attr;
+	u16 off_mid;
+	u32 off_hi, zero;
+} __packed;
+
+/*
+ * Every IDT gate with an IST index: delivery must switch to the shadow stack
+ * whose token IA32_INTERRUPT_SSP_TABLE_ADDR[index] names (SDM: a free
+ * supervisor token holding its own address, made busy; then CS, LIP and the
+ * old SSP pushed below it), each vector on a shadow stack of its own.  The
+ * IDT is read with SIDT and the table through the MSR, not the kernel's
+ * variables.  NMI and #MC are delivered with INT n; #DF (error code) only
+ * has its gate and token checked.
+ */
+TEST(sss_ist_vectors_own_shadow_stacks, "sss")
+{
+	struct {
+		u16 limit;
+		u64 base;
+	} __packed idtr;
+	u64 tokens[256] = { 0 };
+	unsigned nr = 0;
+
+	if (!need_kshstk(t))
+		return;
+	asm volatile("sidt %0" : "=m"(idtr));
+	const struct idt_gate *idt = (const struct idt_gate *)idtr.base;
+	const u64 *table = (const u64 *)rdmsr(MSR_IA32_INTERRUPT_SSP_TABLE_ADDR);
+	u64 own = current->kshstk_top;
+	for (unsigned v = 0; v < 256 && 16 * v + 15 <= idtr.limit; v++) {
+		unsigned ist = idt[v].ist & 7;
+		if (!ist || !(idt[v].type_attr & 0x80))
+			continue;
+		u64 T = table[ist];
+		tokens[v] = T;
+		nr++;
+		u64 *e = pt_walk(kernel_pml4, T, NULL);
+		CHECK(t, T && !(T & 7), "vector %u: table[%u] = 0x%lx", v, ist, T);
+		CHECK(t, e && pte_is_shstk_type(*e) && !(*e & PTE_U),
+		      "vector %u: token 0x%lx not on a supervisor shadow-stack page", v, T);
+		CHECK_EQ(t, peek(T), T, "free supervisor token (its own address, not busy)");
+		CHECK(t, T >= own || T < own - KSTACK_PAGES * PAGE_SIZE,
+		      "vector %u: token 0x%lx on the task's own shadow stack", v, T);
+		for (unsigned w = 0; w < v; w++)
+			CHECK(t, !tokens[w] || tokens[w] / PAGE_SIZE != T / PAGE_SIZE,
+			      "vectors %u and %u share the shadow stack of 0x%lx", w, v, T);
+	}
+	CHECK(t, tokens[X86_EXC_DF] && tokens[X86_EXC_NMI] && tokens[X86_EXC_MC],
+	      "#DF, NMI and #MC must use IST gates (%u gates with IST)", nr);
+	static const struct {
+		unsigned vector;
+		void (*probe)(void *);
+		const char *lip;
+	} fire[] = { { X86_EXC_NMI, kp_ist_nmi, kp_ist_nmi_lip },
+		     { X86_EXC_MC, kp_ist_mc, kp_ist_mc_lip } };
+	for (unsigned i = 0; i < ARRAY_SIZE(fire); i++) {
+		u64 T = tokens[fire[i].vector], old_ssp = 0;
+		if (!T)
+			continue;
+		ist_token_addr = T;
+		ist_handler_ssp = 0;
+		trap_test_hook = ist_hook;
+		fire[i].probe(&old_ssp);
+		trap_test_hook = NULL;
+		CHECK_EQ(t, ist_seen[0], T | SHSTK_TOKEN_BUSY, "token while the handler ran");
+		CHECK_EQ(t, ist_seen[1], KERNEL_CS, "CS pushed below the token");
+		CHECK_EQ(t, ist_seen[2], (u64)fire[i].lip, "LIP pushed below CS");
+		CHECK_EQ(t, ist_seen[3], old_ssp, "old SSP pushed below LIP");
+		CHECK(t, ist_handler_ssp && ist_handler_ssp < T - 24 && ist_handler_ssp > T - PAGE_SIZE,
+		      "vector %u: handler SSP 0x%lx not below the pushes on 0x%lx",
+		      fire[i].vector, ist_handler_ssp, T);
+		CHECK_EQ(t, peek(T), T, "token freed by IRET");
+	}
 }
 
 TEST(sss_bad_token_on_event_delivery_gp, "sss")

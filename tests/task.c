@@ -236,3 +236,9 @@ TEST(task_shstk_no_leaks, "task")
 	test_run_exit(t, "task", TK_LEAKS, 0, START_SHSTK, 0);
 	CHECK_EQ(t, frame_free_count(), before, "free frames after 100 fork and 100 thread cycles");
 }
+
+/* (Regression for a missing flush after fork write-protects the parent.) */
+TEST(task_fork_parent_write_faults, "task")
+{
+	test_run_exit(t, "task", TK_FORK_PARENT_WRITE, 0, 0, 0);
+}

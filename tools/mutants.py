@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Shows that the in-kernel tests can fail: each mutant injects one bug into a
-scratch copy of the tree, boots it on QEMU (-kernel) and checks that the tests
-meant to catch that bug report `not ok`.
+scratch copy of the tree, boots it on QEMU (-kernel) with only the tests
+meant to catch that bug selected (tests=...), and checks that each of them
+reports `not ok`.
 
 usage: tools/mutants.py [--bochs3-root DIR] [NAME...]   (default: every mutant)
 
@@ -82,8 +83,8 @@ MUTANTS = {
     "syscall-clobbers-rbx": ("kernel/entry.asm", "	POP_GPRS\n	add rsp, 16\n	; SYSRET does not",
                              "	POP_GPRS\n	xor ebx, ebx\n	add rsp, 16\n	; SYSRET does not",
                              ["user_syscall_preserves_registers"]),
-    "usercopy-no-range-check": ("mm/usercopy.c", "	return uaddr >= USER_BASE && n <= USER_TOP && uaddr <= USER_TOP - n;",
-                                "	return uaddr || n;", ["sys_bad_pointers_efault"]),
+    "usercopy-no-range-check": ("mm/usercopy.c", "	if (!(uaddr >= USER_BASE && n <= USER_TOP && uaddr <= USER_TOP - n))",
+                                "	if (!(uaddr || n))", ["sys_bad_pointers_efault"]),
     "enosys": ("kernel/syscall.c", "		ret = -ENOSYS;", "		ret = 0;",
                ["sys_unknown_number_enosys"]),
     "bp-gate-dpl0": ("kernel/idt.c", "	idt_set(X86_EXC_BP, 3, 0);", "",
@@ -156,7 +157,7 @@ MUTANTS = {
                           "		t->shstk_size = 0;", ["task_shstk_no_leaks"], "bochs"),
     "shstk-cow-shared": ("mm/umem_as.c", "	if (frame_refs(old) > 1) {", "	if (frame_refs(old) > 1 && !*shstk) {",
                          ["task_shstk_fork_wrss_stays_private"], "bochs"),
-    "switch-forgets-cet": ("kernel/sched.c", "	cet_task_save(&prev->cet);\n	current = next;", "	current = next;",
+    "switch-forgets-cet": ("kernel/sched.c", "	cet_task_save(&prev->cet);\n	/* The kernel never", "	/* The kernel never",
                            ["task_shstk_preemption_ssp_checks"], "bochs"),
     # Signals.
     "sigreturn-no-marker-check": ("kernel/signal.c", "if (copy_from_user(&M, S, 8) || !(M & SIG_FRAME_MARKER))",
@@ -234,6 +235,170 @@ MUTANTS = {
     "xsave-wrong-offset": ("include/cet.h", "#define CET_U_XSAVE_OFFSET 576", "#define CET_U_XSAVE_OFFSET 584",
                            ["shstk_xsaves_cet_u_roundtrip", "shstk_cet_state_is_per_program"],
                            "bochs3-tigerlake"),
+    # Issue 13: one mutant at least per README rule, and the fuzzer's finds.
+    # Page-table walks over huge ranges (munmap, fixed map_shadow_stack).
+    "next-mapped-skips-too-far": ("mm/pt.c", "u64 span = 1UL << (PAGE_SHIFT + 9 * (l - 1));",
+                                  "u64 span = 1UL << (PAGE_SHIFT + 9 * l);",
+                                  ["mm_unmap_huge_range_skips_holes"]),
+    "unmap-stops-after-first": ("mm/umem.c", "	     va = pt_next_mapped(u->pml4, va + PAGE_SIZE, end)) {",
+                                "	     va = end) {", ["mm_unmap_huge_range_skips_holes"]),
+    "unmap-keeps-frames": ("mm/umem.c", "		if ((old & PTE_P) && (old & PTE_SW_OWNED))\n			frame_put(pte_addr(old));",
+                           "		(void)old;", ["mm_unmap_huge_range_skips_holes", "sys_fuzz_native"]),
+    "range-always-free": ("mm/umem.c", "	return pt_next_mapped(u->pml4, base, end) >= end;",
+                          "	return pt_next_mapped(u->pml4, base, end) >= base;",
+                          ["shstk_ctl_and_map_shadow_stack"], "bochs"),
+    "fixed-addr-unaligned-ok": ("mm/umem.c", "	if (addr & (PAGE_SIZE - 1))\n		return -EINVAL;", "",
+                                ["shstk_ctl_and_map_shadow_stack"], "bochs"),
+    # Results are a value or -errno: the fuzzer checks every one.
+    "task-stats-bad-errno": ("kernel/task_syscalls.c", "	default:\n		return -EINVAL;\n	}\n}",
+                             "	default:\n		return -1000;\n	}\n}", ["sys_fuzz_native"]),
+    "write-no-length-limit": ("kernel/syscall.c", "	if (len > WRITE_MAX)\n		return -EINVAL;", "",
+                              ["sys_fuzz_native"]),
+    # (a) fork write-protects the parent's pages: the TLB must forget them.
+    "fork-no-tlb-flush": ("mm/umem_as.c", "	write_cr3(read_cr3());\n	if (c.failed)", "	if (c.failed)",
+                          ["task_fork_write_protect_flushes_tlb"]),
+    # (b) IST vectors and the interrupt SSP table.
+    "ist-stacks-shared": ("kernel/gdt.c", "		ist_ssp_table[ists[i]] = top - 8;",
+                          "		ist_ssp_table[ists[i]] = i ? ist_ssp_table[ists[0]] : top - 8;",
+                          ["sss_ist_vectors_own_shadow_stacks"], "bochs"),
+    "nmi-gate-on-df-stack": ("kernel/idt.c", "	idt_set(X86_EXC_NMI, 0, IST_NMI);",
+                             "	idt_set(X86_EXC_NMI, 0, IST_DF);",
+                             ["sss_ist_vectors_own_shadow_stacks"], "bochs"),
+    "mc-gate-without-ist": ("kernel/idt.c", "	idt_set(X86_EXC_MC, 0, IST_MC);", "	idt_set(X86_EXC_MC, 0, 0);",
+                            ["sss_ist_vectors_own_shadow_stacks"], "bochs"),
+    "ist-token-below-top": ("kernel/gdt.c", "		ist_ssp_table[ists[i]] = top - 8;",
+                            "		ist_ssp_table[ists[i]] = top - 16;",
+                            ["sss_ist_vectors_own_shadow_stacks"], "bochs"),
+    # (c) a thread's own shadow stack: its size and both guard pages.
+    "thread-shstk-one-page": ("kernel/task_syscalls.c", "		u64 size = ALIGN_UP(stack_size ? stack_size : PAGE_SIZE, PAGE_SIZE);",
+                              "		u64 size = PAGE_SIZE + 0 * stack_size;", ["task_shstk_thread_size_and_guards"], "bochs"),
+    "thread-shstk-rounds-down": ("kernel/task_syscalls.c", "		u64 size = ALIGN_UP(stack_size ? stack_size : PAGE_SIZE, PAGE_SIZE);",
+                                 "		u64 size = ALIGN_DOWN(stack_size ? stack_size : PAGE_SIZE, PAGE_SIZE);",
+                                 ["task_shstk_thread_size_and_guards"], "bochs"),
+    "thread-ssp-below-top": ("kernel/task_syscalls.c", "cet_task_u_cet(&t->cet), addr + size);",
+                             "cet_task_u_cet(&t->cet), addr + size - 8);",
+                             ["task_shstk_thread_size_and_guards"], "bochs"),
+    "thread-shstk-no-gap": ("mm/umem.c", "		addr = u->next + PAGE_SIZE;\n		if (addr + size + PAGE_SIZE > USER_MMAP_END)",
+                            "		addr = u->next;\n		if (addr + size + PAGE_SIZE > USER_MMAP_END)",
+                            ["task_shstk_thread_size_and_guards"], "bochs"),
+    # (d) map_shadow_stack sizes that are not page multiples.
+    "map-size-any-multiple": ("cet/shstk.c", "SHADOW_STACK_SET_TOKEN || !size || (size & 7))",
+                              "SHADOW_STACK_SET_TOKEN || !size)", ["shstk_map_size_not_page_multiple",
+                                                                   "shstk_ctl_and_map_shadow_stack"], "bochs"),
+    "map-rounds-down": ("cet/shstk.c", "	u64 mapped = ALIGN_UP(size, PAGE_SIZE);",
+                        "	u64 mapped = ALIGN_DOWN(size, PAGE_SIZE);",
+                        ["shstk_map_size_not_page_multiple"], "bochs"),
+    "map-token-at-page-top": ("cet/shstk.c", "		u64 slot = va + size - 8;", "		u64 slot = va + mapped - 8;",
+                              ["shstk_map_size_not_page_multiple"], "bochs"),
+    "map-flags-unchecked": ("cet/shstk.c", "	if (flags & ~(u64)SHADOW_STACK_SET_TOKEN || !size", "	if (!size",
+                            ["shstk_ctl_and_map_shadow_stack"], "bochs"),
+    # (e) protection changes on shadow stacks are refused, checked before any change.
+    "mprotect-shstk-allowed": ("mm/umem_as.c", "		if (*pte & PTE_SW_SHSTK)\n			return -EINVAL;", "",
+                               ["shstk_mprotect_refused"]),
+    "mprotect-checks-first-page": ("mm/umem_as.c", "		if (*pte & PTE_SW_SHSTK)\n			return -EINVAL;",
+                                   "		if ((*pte & PTE_SW_SHSTK) && va == addr)\n			return -EINVAL;",
+                                   ["shstk_mprotect_refused"]),
+    "mprotect-write-ignored": ("mm/umem_as.c", "		if (!(prot & PROT_WRITE))\n			e = pte_wrprotect(e);",
+                               "		if (0)\n			e = pte_wrprotect(e);",
+                               ["shstk_mprotect_refused", "task_mprotect_saves_dirty"]),
+    # (f) each sigreturn rule, broken by a forged frame.
+    "sigreturn-marker-unaligned-ok": ("kernel/signal.c", "		if ((P & 7) || !user_range_ok(P - 8, 8))",
+                                      "		if (!user_range_ok(P - 8, 8))",
+                                      ["sig_shstk_sigreturn_marker_misaligned"], "bochs"),
+    "sigreturn-marker-kernel-ok": ("kernel/signal.c", "		if ((P & 7) || !user_range_ok(P - 8, 8))",
+                                   "		if ((P & 7))", ["sig_shstk_sigreturn_marker_names_kernel"], "bochs"),
+    "sigreturn-token-anywhere": ("kernel/signal.c", "		if (S != P - 16 && !inside(S, t->alt_shstk, t->alt_shstk_size))",
+                                 "		if (0)", ["sig_shstk_sigreturn_token_not_above_marker"], "bochs"),
+    "sigreturn-context-ssp-ignored": ("kernel/signal.c", "		if (fr.ctx.ssp != P)", "		if (0)",
+                                      ["sig_shstk_sigreturn_context_ssp_differs"], "bochs"),
+    "sigreturn-any-rip": ("kernel/signal.c", "	if (!user_range_ok(fr.ctx.rip, 1) || !user_range_ok(fr.ctx.rsp - 8, 8))",
+                          "	if (!user_range_ok(fr.ctx.rsp - 8, 8))", ["sig_sigreturn_kernel_rip"]),
+    "sigreturn-any-rsp": ("kernel/signal.c", "	if (!user_range_ok(fr.ctx.rip, 1) || !user_range_ok(fr.ctx.rsp - 8, 8))",
+                          "	if (!user_range_ok(fr.ctx.rip, 1))", ["sig_sigreturn_noncanonical_rsp"]),
+    "sigreturn-keeps-mask": ("kernel/signal.c", "	t->sigmask = (u32)c->mask;", "",
+                             ["sig_blocked_while_its_handler_runs"]),
+    # (g) sigaltstack's alternate shadow stack.
+    "altstack-shstk-unaligned-ok": ("kernel/signal.c", "		if ((shstk & 7) || (shstk_size & 7) ||",
+                                    "		if ((shstk_size & 7) ||", ["sig_shstk_sigaltstack_checks"], "bochs"),
+    "altstack-size-unaligned-ok": ("kernel/signal.c", "		if ((shstk & 7) || (shstk_size & 7) ||",
+                                   "		if ((shstk & 7) ||", ["sig_shstk_sigaltstack_checks"], "bochs"),
+    "altstack-first-page-only": ("kernel/signal.c", "va < shstk + shstk_size; va += PAGE_SIZE)",
+                                 "va < shstk + 1; va += PAGE_SIZE)", ["sig_shstk_sigaltstack_checks"], "bochs"),
+    "altstack-stack-unchecked": ("kernel/signal.c", "	if (size && !user_range_ok(stack, size))\n		return -EFAULT;", "",
+                                 ["sig_shstk_sigaltstack_checks"], "bochs"),
+    "altstack-any-page": ("kernel/signal.c", "			if (!on_user_shstk_page(va))\n				return -EINVAL;",
+                          "			if (!on_user_shstk_page(va) && 0)\n				return -EINVAL;",
+                          ["sig_shstk_sigaltstack_checks"], "bochs"),
+    # (h) #CP error codes by name in the log.
+    "cp-names-swapped": ("kernel/trap.c", '"?", "NEAR-RET", "FAR-RET/IRET",', '"?", "FAR-RET/IRET", "NEAR-RET",',
+                         ["exc_cp_error_code_names"]),
+    "cp-encl-dropped": ("kernel/trap.c", 'ec & BIT(15) ? " ENCL" : ""', '""', ["exc_cp_error_code_names"]),
+    "cp-code-unmasked": ("kernel/trap.c", "		unsigned code = ec & 0x7fff;", "		unsigned code = (unsigned)ec;",
+                         ["exc_cp_error_code_names"]),
+    # (i) shadow stacks reported on, yet SSP reads 0: call-chain checks must not pass.
+    "shstk-on-without-u-cet": ("cet/shstk.c", "		wrmsr(MSR_IA32_PL3_SSP, addr + SHSTK_DEFAULT_SIZE);\n		u_cet |= CET_SH_STK_EN;",
+                               "		wrmsr(MSR_IA32_PL3_SSP, addr + SHSTK_DEFAULT_SIZE);",
+                               ["task_shstk_fork_call_ret", "sig_shstk_handler_runs_and_returns"], "bochs"),
+    # SYS_SHSTK_CTL rules.
+    "wrss-without-shstk": ("cet/shstk.c", "		if (!(p->shstk_features & SHSTK_FEAT_SHSTK))\n			return -EINVAL;\n		u_cet |= CET_WR_SHSTK_EN;",
+                           "		u_cet |= CET_WR_SHSTK_EN;", ["shstk_ctl_dependencies"], "bochs"),
+    "notrack-without-ibt": ("cet/shstk.c", "		if (!(p->shstk_features & SHSTK_FEAT_IBT))\n			return -EINVAL;\n		u_cet |= CET_NO_TRACK_EN;",
+                            "		u_cet |= CET_NO_TRACK_EN;", ["shstk_ctl_dependencies"], "bochs"),
+    "unlock-by-disable": ("cet/shstk.c", "	case SHSTK_OP_DISABLE:\n		if (features & p->shstk_locked)",
+                          "	case SHSTK_OP_DISABLE:\n		if (0)", ["shstk_ctl_and_map_shadow_stack"], "bochs"),
+    "unknown-features-ok": ("cet/shstk.c", "	if (features & ~(u64)SHSTK_FEATURES)\n		return -EINVAL;", "",
+                            ["shstk_ctl_and_map_shadow_stack"], "bochs"),
+    "disable-keeps-wrss": ("cet/shstk.c", "		u_cet &= ~CET_WR_SHSTK_EN;\n		p->shstk_features &= ~SHSTK_FEAT_WRSS;",
+                           "		p->shstk_features &= ~SHSTK_FEAT_WRSS;", ["shstk_ctl_dependencies"], "bochs"),
+    "legacy-bitmap-user-page": ("cet/shstk.c", "		if (umem_map(p->mm, page, PAGE_SIZE, PTE_W | mm_nx()))",
+                                "		if (umem_map(p->mm, page, PAGE_SIZE, PTE_U | PTE_W | mm_nx()))",
+                                ["ibt_legacy_bitmap_exempts_pages"], "bochs"),
+    "elf-note-shstk-ignored": ("cet/shstk.c", "	if ((wanted & SHSTK_FEAT_SHSTK) && cet_shstk_available()) {",
+                               "	if (0) {", ["ibt_elf_note_features"], "bochs"),
+    # Signal delivery.
+    "ud-is-segv": ("kernel/signal.c", "	case X86_EXC_UD:\n		return SIG_ILL;", "	case X86_EXC_UD:\n		return SIG_SEGV;",
+                   ["sig_ud_handler_resumes"]),
+    "cp-no-signal": ("kernel/signal.c", "	case X86_EXC_CP:\n		return SIG_CP;", "	case X86_EXC_CP:\n		return 0;",
+                     ["sig_shstk_cp_handler_recovers"], "bochs"),
+    "pf-no-signal": ("kernel/signal.c", "	case X86_EXC_PF:\n	case X86_EXC_GP:", "	case X86_EXC_GP:",
+                     ["sig_shstk_pf_ss_to_handler"], "bochs"),
+    "siginfo-no-cr2": ("kernel/signal.c", "				.cr2 = f->vector == X86_EXC_PF ? cr2 : 0 };",
+                       "				.cr2 = 0 * cr2 };", ["sig_shstk_pf_ss_to_handler"], "bochs"),
+    "handler-wrong-signo": ("kernel/signal.c", "	f->rdi = signo;", "	f->rdi = signo + 1;",
+                            ["sig_handler_runs_and_returns"]),
+    "handler-no-mask": ("kernel/signal.c", "	t->sigmask |= 1U << signo;\n}", "}",
+                        ["sig_blocked_while_its_handler_runs"]),
+    "deliver-no-marker": ("kernel/signal.c", "shstk_wruss(top - 8, P | SIG_FRAME_MARKER)", "shstk_wruss(top - 8, P)",
+                          ["sig_shstk_handler_runs_and_returns"], "bochs"),
+    "deliver-wrong-restorer": ("kernel/signal.c", "shstk_wruss(top - 16, restorer))", "shstk_wruss(top - 16, restorer + 1))",
+                               ["sig_shstk_handler_runs_and_returns"], "bochs"),
+    "alt-frame-on-main-shstk": ("kernel/signal.c", "		u64 top = alt ? t->alt_shstk + t->alt_shstk_size : P - 8;",
+                                "		u64 top = alt && 0 ? 0 : P - 8;", ["sig_shstk_alt_shadow_stack_only_onstack"], "bochs"),
+    "wait-wrong-rip": ("kernel/task_syscalls.c", "		ws->rip = t->fault.rip;", "		ws->rip = t->fault.rip + 1;",
+                       ["task_thread_fault_is_isolated"]),
+    "mkwrite-loses-dirty": ("include/x86/paging.h", "		pte = (pte & ~PTE_SW_SAVED_DIRTY) | PTE_D;",
+                            "		pte = pte & ~PTE_SW_SAVED_DIRTY;", ["mm_mprotect_restores_dirty"]),
+    "fork-parent-keeps-write": ("mm/umem_as.c", "	else if (e & PTE_W)\n		e = pte_wrprotect(e) | PTE_SW_COW;\n	if (pt_map(c->child->pml4, va, pte_addr(e), pte_flags(e) & ~PTE_P)) {",
+                                "	if (pt_map(c->child->pml4, va, pte_addr(e), (e & PTE_W ? pte_wrprotect(e) | PTE_SW_COW : pte_flags(e)) & ~PTE_P)) {",
+                                ["task_fork_write_protect_flushes_tlb", "task_fork_parent_write_faults"]),
+    "mprotect-exec-ignored": ("mm/umem_as.c", "		e = (prot & PROT_EXEC) ? e & ~PTE_NX : e | mm_nx();", "",
+                              ["shstk_mprotect_refused"]),
+    "thread-shstk-ordinary-pages": ("kernel/task_syscalls.c", "		if (addr < 0 || umem_map_shstk(current->mm, addr, size)) {",
+                                    "		if (addr < 0 || umem_map(current->mm, addr, size, PTE_U | PTE_W)) {",
+                                    ["task_shstk_thread_size_and_guards"], "bochs"),
+    "map-token-skipped": ("cet/shstk.c", "	if (flags & SHADOW_STACK_SET_TOKEN) {\n		/* The token", "	if (0) {\n		/* The token",
+                          ["shstk_map_size_not_page_multiple"], "bochs"),
+    # Found while fuzzing: user copies reached the legacy bitmap's supervisor page.
+    "legacy-bitmap-is-user-memory": ("mm/usercopy.c", "	return uaddr + n <= LEGACY_BITMAP_BASE || uaddr >= LEGACY_BITMAP_BASE + LEGACY_BITMAP_SIZE;",
+                                     "	return true;", ["mm_legacy_bitmap_not_user_memory"]),
+    "status-without-cet": ("cet/shstk.c", "if (((features & ~IBT_FEATURES) || op == SHSTK_OP_STATUS) && !cet_shstk_available())",
+                           "if ((features & ~IBT_FEATURES) && !cet_shstk_available())", ["shstk_ctl_gated_on_cpuid"]),
+    "map-without-cet": ("cet/shstk.c", "	if (!cet_shstk_available())\n		return -EOPNOTSUPP;\n	if (flags",
+                        "	if (flags", ["shstk_ctl_gated_on_cpuid"]),
+    "no-room-ignored": ("kernel/signal.c", "			kill_current(\"no room for the signal %d frame on the shadow stack (SSP 0x%lx)\",\n				     signo, P);",
+                        "			(void)0;", ["sig_shstk_frame_at_the_guard_page"], "bochs"),
+    "async-without-handler-delivered": ("kernel/signal.c", "		if (!t->proc->sig_handler[signo])\n			continue;", "",
+                                        ["sig_blocked_while_its_handler_runs"]),
     # UEFI runtime services exist only on the qemu-uefi boot path.
     "efi-loses-if": ("kernel/platform/efi.c", '	if (rflags & X86_RFLAGS_IF)\n		asm volatile("sti" ::: "memory");',
                      "	(void)rflags;", ["uefi_variable_roundtrip"], "qemu-uefi"),
@@ -376,20 +541,23 @@ def check(name, work, command):
     return None
 
 
-def boot(name, work, platform, bochs3_root):
-    """The mutant's serial log, or an error string."""
+def boot(name, work, platform, bochs3_root, tests):
+    """The mutant's serial log, or an error string.  Only `tests` run: the
+    ones that must catch it (a mutant is caught when each of them fails)."""
+    selection = "tests=" + ",".join(tests)
     if platform is None or platform in ("qemu", "qemu-linux"):
         extra = []
         if platform == "qemu-linux":
+            # The Linux programs as boot modules, as the default image has them.
             with open(os.path.join(work, "build", "linux", "runs")) as f:
                 runs = f.read().strip()
-            extra = ["-append", "tests=linux_*", "-initrd",
-                     "build/linux/cetbed-linux.boot -- " + runs]
+            extra = ["-initrd", "build/linux/cetbed-linux.boot -- " + runs]
         try:
             q = subprocess.run(["qemu-system-x86_64", "-nodefaults", "-display", "none",
                                 "-no-reboot", "-cpu", "max", "-m", "128M", "-device",
                                 "isa-debug-exit,iobase=0xf4,iosize=4", "-serial", "stdio",
-                                "-kernel", "build/kernel.elf"] + extra, cwd=work, capture_output=True,
+                                "-kernel", "build/kernel.elf", "-append", selection] + extra,
+                               cwd=work, capture_output=True,
                                text=True, errors="replace", timeout=60)
         except subprocess.TimeoutExpired:
             return None, f"{name}: the mutant hung the kernel (no verdict in 60 s)"
@@ -397,7 +565,8 @@ def boot(name, work, platform, bochs3_root):
     b = subprocess.run(["make", "-s", "build/cetbed.iso"], cwd=work, capture_output=True, text=True)
     if b.returncode:
         return None, f"{name}: no ISO:\n{b.stderr[-2000:]}"
-    cmd = [sys.executable, "tests/harness/cetbed.py", "run", platform, "--timeout", "300"]
+    cmd = [sys.executable, "tests/harness/cetbed.py", "run", platform, "--timeout", "300",
+           "--cmdline", selection]
     if platform.startswith("bochs3") and bochs3_root:
         cmd += ["--bochs3-root", bochs3_root]
     subprocess.run(cmd, cwd=work, capture_output=True, text=True, errors="replace")
@@ -426,7 +595,7 @@ def run(name, work, bochs3_root):
                            text=True)
         if b.returncode:
             return f"{name}: the mutant does not build:\n{b.stderr[-2000:]}"
-        log, err = boot(name, work, platform, bochs3_root)
+        log, err = boot(name, work, platform, bochs3_root, must_fail)
         if err:
             return err
     finally:

@@ -5,14 +5,21 @@
  * sharing memory do not collide.
  */
 #include "user/callchain.h"
+#include "user/usys.h"
 
 u64 u_rdssp(void);
 
 static __attribute__((noinline)) long check(const u64 *rets, int depth)
 {
 	u64 seen = u_rdssp();
-	if (!seen)
-		return 0; /* shadow stacks off: nothing to compare */
+	if (!seen) {
+		/*
+		 * RDSSP reads 0 only with shadow stacks off.  If the kernel says
+		 * they are on, a 0 means the check below would pass vacuously.
+		 */
+		long st = sys_shstk_ctl(SHSTK_OP_STATUS, 0);
+		return st > 0 && (st & SHSTK_FEAT_SHSTK) ? CALLCHAIN_NO_SSP : 0;
+	}
 	/* u_rdssp() ran one call deeper than us. */
 	const u64 *ssp = (const u64 *)(seen + 8);
 	if (ssp[0] != (u64)__builtin_return_address(0))

@@ -191,6 +191,29 @@ long main(long which, u64 arg)
 		return u_call_rel0() == 0 ? 0 : 1;
 	case SH_CTL_API:
 		return ctl_api();
+	case SH_CTL_DEPS:
+		EXPECT_RET(sys_shstk_ctl(SHSTK_OP_ENABLE, SHSTK_FEAT_WRSS), -EINVAL, 1);
+		EXPECT_RET(sys_shstk_ctl(SHSTK_OP_ENABLE, SHSTK_FEAT_NOTRACK),
+			   arg ? -EINVAL : -EOPNOTSUPP, 2);
+		EXPECT_RET(sys_shstk_ctl(SHSTK_OP_STATUS, 0), 0, 3);
+		return 0;
+	case SH_CTL_GATED: {
+		long no_ss = (arg & 1) ? 0 : -EOPNOTSUPP, no_ibt = (arg & 2) ? 0 : -EOPNOTSUPP;
+		EXPECT_RET(sys_shstk_ctl(SHSTK_OP_STATUS, 0), no_ss, 1);
+		EXPECT_RET(sys_shstk_ctl(SHSTK_OP_LOCK, SHSTK_FEAT_WRSS), no_ss, 2);
+		EXPECT_RET(sys_shstk_ctl(SHSTK_OP_ENABLE, SHSTK_FEAT_IBT), no_ibt, 3);
+		long m = sys_map_shadow_stack(0, 4096, 0);
+		if (no_ss ? m != no_ss : m <= 0)
+			return 4;
+		return 0;
+	}
+	case SH_WRSS_DISABLED: {
+		if (sys_shstk_ctl(SHSTK_OP_DISABLE, SHSTK_FEAT_WRSS))
+			return 1;
+		u64 *target = (u64 *)u_rdssp() + 1;
+		u_wrss(target, *target);
+		return 2;
+	}
 	default:
 		return 255;
 	}

@@ -1,4 +1,5 @@
 /* The ring-3 signal program: one case per run (include/user/sig.h). */
+#include "errno.h"
 #include "lib.h"
 #include "syscall.h"
 #include "user/callchain.h"
@@ -71,6 +72,36 @@ static long basic(void)
 	if (ssp && !(handler_ssp[0] < ssp))
 		return 4;
 	return problems ? problems : callchain_run(64, NULL);
+}
+
+static volatile int in_handler;
+
+static void h_self(long signo, struct siginfo *info, struct sigcontext *ctx)
+{
+	(void)info;
+	(void)ctx;
+	if (in_handler)
+		note(60); /* delivered inside its own handler: it was not blocked */
+	in_handler = 1;
+	if (++depth == 1)
+		sys_kill(0, signo); /* stays pending until this handler returns */
+	in_handler = 0;
+}
+
+/* A signal is blocked while its handler runs, and unblocked by sigreturn. */
+static long blocked(void)
+{
+	if (install(SIG_USR1, h_self, 0))
+		return 1;
+	sys_kill(0, SIG_USR1);
+	if (depth != 2)
+		return 2; /* the one raised in the handler never came */
+	sys_kill(0, SIG_USR1);
+	if (depth != 3)
+		return 3; /* still blocked after sigreturn */
+	/* An asynchronous signal without a handler is ignored. */
+	sys_kill(0, SIG_USR2);
+	return problems;
 }
 
 static long nested(void)
@@ -153,16 +184,71 @@ static long altstack(void)
 static void h_break(long signo, struct siginfo *info, struct sigcontext *ctx)
 {
 	(void)signo;
-	(void)ctx;
 	u64 P = info->ssp;
-	if (break_kind == SG_BREAK_TOKEN) {
+	long far;
+
+	switch (break_kind) {
+	case SG_BREAK_TOKEN:
 		u_sig_wrss_raw((u64 *)(P - 8), (P + 8) | 1);
-	} else {
+		break;
+	case SG_BREAK_NORMAL: {
 		/* A "token" in ordinary memory, and the marker pointed at it. */
 		u64 fakeP = (u64)&normal_page[8];
 		normal_page[7] = fakeP | 1;
 		u_sig_wrss_raw((u64 *)(P - 16), fakeP | SIG_FRAME_MARKER);
+		break;
 	}
+	case SG_BREAK_MISALIGNED:
+		u_sig_wrss_raw((u64 *)(P - 16), (P + 4) | SIG_FRAME_MARKER);
+		break;
+	case SG_BREAK_KERNEL:
+		u_sig_wrss_raw((u64 *)(P - 16), 0xffff800000010000UL | SIG_FRAME_MARKER);
+		break;
+	case SG_BREAK_FAR_TOKEN:
+		/* A genuine token, at the top of a new shadow stack: not the frame's. */
+		far = sys_map_shadow_stack(0, 4096, SHADOW_STACK_SET_TOKEN);
+		if (far < 0)
+			sys_exit(3);
+		u_sig_wrss_raw((u64 *)(P - 16), ((u64)far + 4096) | SIG_FRAME_MARKER);
+		ctx->ssp = (u64)far + 4096;
+		break;
+	case SG_BREAK_CTX_SSP:
+		ctx->ssp = P + 8;
+		break;
+	case SG_BREAK_RIP:
+		ctx->rip = 0xffffffff80001000UL;
+		break;
+	default:
+		ctx->rsp = 0x8000000000001000UL;
+		break;
+	}
+}
+
+/* Each check of sigaltstack's alternate shadow stack; the last call is valid. */
+static long altstack_checks(void)
+{
+	long s = sys_map_shadow_stack(0, 4096, 0), e;
+	u64 a = (u64)alt_stack, n = sizeof(alt_stack);
+
+	if (s < 0)
+		return 1;
+	if ((e = sys_sigaltstack(a, n, (u64)s + 4, 4096 - 8)) != -EINVAL)
+		return 10; /* not 8-aligned */
+	if ((e = sys_sigaltstack(a, n, (u64)s, 4096 - 4)) != -EINVAL)
+		return 11; /* size not a multiple of 8 */
+	if ((e = sys_sigaltstack(a, n, 0xffff800000010000UL, 4096)) != -EINVAL)
+		return 12; /* not user memory */
+	if ((e = sys_sigaltstack(a, n, (u64)normal_page, 4096)) != -EINVAL)
+		return 13; /* ordinary memory */
+	if ((e = sys_sigaltstack(a, n, (u64)s, 8192)) != -EINVAL)
+		return 14; /* runs into the guard page above */
+	if ((e = sys_sigaltstack(a, n, (u64)s - 4096, 8192)) != -EINVAL)
+		return 15; /* starts in the guard page below */
+	if ((e = sys_sigaltstack(0xffff800000010000UL, n, (u64)s, 4096)) != -EFAULT)
+		return 16; /* the normal alternate stack is checked too */
+	if ((e = sys_sigaltstack(a, n, (u64)s, 4096)))
+		return 17;
+	return sys_sigaltstack(0, 0, 0, 0) ? 18 : 0;
 }
 
 static void h_save(long signo, struct siginfo *info, struct sigcontext *ctx)
@@ -230,9 +316,10 @@ static long from_thread(void)
 			     (u64)sys_gettid(), sizeof(thread_stack));
 	if (id < 0)
 		return 2;
-	/* The signal arrives on one of this task's ways back to ring 3. */
-	for (long i = 0; i < 100000000 && !depth; i++)
-		sys_yield();
+	/*
+	 * The signal arrives on one of this task's ways back to ring 3: at the
+	 * latest on the way out of the wait for the thread that sent it.
+	 */
 	struct wait_status ws;
 	if (sys_wait(id, &ws) != id || ws.how != WAIT_EXITED || ws.code)
 		return 3;
@@ -294,6 +381,10 @@ long main(long which, u64 arg)
 		return depth == 1 ? problems : 2;
 	case SG_FROM_THREAD:
 		return from_thread();
+	case SG_ALTSTACK_CHECKS:
+		return altstack_checks();
+	case SG_BLOCKED:
+		return blocked();
 	case SG_REUSE_TOKEN:
 		if (install(SIG_USR1, h_note_ssp, 0))
 			return 1;

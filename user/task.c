@@ -11,13 +11,14 @@ void u_thread_smash(void);
 void u_thread_ud(void);
 void u_wrss8(u64 *addr, u64 value);
 void u_spin(void);
+extern char u_thread_ud_rip[], u_thread_smash_ret[];
 extern char u_dirty_page[];
 
 #define PAGE 4096UL
 #define STACK_SIZE 16384
 
 static u8 stacks[TK_THREADS_N][STACK_SIZE] __attribute__((aligned(16)));
-static volatile u64 thread_ssp[TK_THREADS_N];
+volatile u64 thread_ssp[TK_THREADS_N];
 static volatile u64 shared_value = 1;
 static volatile int vfork_child_ran;
 static int faulty_mode;
@@ -46,6 +47,10 @@ long thread_main(u64 arg)
 
 	if (mode == 1) /* the leak cycles: nothing to do */
 		return 0;
+	if (mode == 2) { /* parked: the kernel inspects its shadow stack */
+		thread_ssp[idx] = u_rdssp();
+		u_spin();
+	}
 	thread_ssp[idx] = u_rdssp();
 	long r = callchain_run(64, NULL);
 	if (idx == TK_FAULTY_THREAD) {
@@ -159,8 +164,11 @@ static long threads(u64 mode)
 			return 2;
 		if (i == TK_FAULTY_THREAD) {
 			u64 vec = mode ? 21 : 6, ec = mode ? 1 : 0;
+			u64 rip = (u64)(mode ? u_thread_smash_ret : u_thread_ud_rip);
 			if (ws.how != WAIT_FAULTED || ws.vector != vec || ws.error_code != ec)
 				return fail("the faulty thread's status, vector", ws.vector, 3);
+			if (ws.rip != rip)
+				return fail("the faulty thread's rip", ws.rip, 7);
 		} else if (ws.how != WAIT_EXITED || ws.code != 0) {
 			return fail("a healthy thread did not finish, code", ws.code, 4);
 		}
@@ -275,6 +283,43 @@ static long leaks(void)
 	return 0;
 }
 
+/*
+ * The parent's write right after fork must fault (copy-on-write): fork
+ * write-protected this page, and a stale writable TLB entry would let the
+ * write land in the frame the child still shares.
+ */
+static volatile u64 tlb_word __attribute__((aligned(4096)));
+
+static long fork_parent_write(void)
+{
+	tlb_word = 1; /* a writable, dirty translation, now in the TLB */
+	long before = sys_task_stats(TASK_STAT_COW_FAULTS);
+	long pid = sys_fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0)
+		sys_exit((long)tlb_word);
+	tlb_word = 2;
+	long faults = sys_task_stats(TASK_STAT_COW_FAULTS) - before;
+	struct wait_status ws;
+	if (!wait_for(pid, WAIT_EXITED, 1, &ws))
+		return fail("the child saw the parent's write after fork; it read", ws.code, 2);
+	return faults >= 1 ? 0 : fail("parent: no copy-on-write fault for its write", 0, 3);
+}
+
+static long thread_park(u64 stack_size)
+{
+	long id = sys_thread(u_thread_start, stacks[0] + STACK_SIZE, 2 << 8, stack_size);
+	if (id < 0)
+		return fail("thread failed", (u64)id, 1);
+	/* Until it noted its SSP, or died trying (kill finds no live task then). */
+	while (!thread_ssp[0] && !sys_kill(id, SIG_USR2))
+		sys_yield();
+	return thread_ssp[0] ? 0 : 2;
+}
+
+u64 u_mapped;
+
 long main(long which, u64 arg);
 long main(long which, u64 arg)
 {
@@ -302,6 +347,15 @@ long main(long which, u64 arg)
 	case TK_SPIN:
 		u_spin();
 		return 1;
+	case TK_FORK_PARENT_WRITE:
+		return fork_parent_write();
+	case TK_THREAD_PARK:
+		return thread_park(arg);
+	case TK_MAP_SHSTK: {
+		long r = sys_map_shadow_stack(0, arg, SHADOW_STACK_SET_TOKEN);
+		u_mapped = (u64)r;
+		return r < 0 ? -r : 0;
+	}
 	default:
 		return 255;
 	}

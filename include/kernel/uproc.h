@@ -52,6 +52,11 @@ struct uproc {
 	/* Tests of event delivery: single-step #DBs are resumed (TF cleared), counted. */
 	bool resume_single_step;
 	unsigned single_steps;
+	/*
+	 * The fuzzer: its output, faults, signals and kills are not echoed to
+	 * the console (thousands a run); output is still kept in out[].
+	 */
+	bool quiet;
 	enum uproc_state state;
 	/* How the main task ended. */
 	long exit_code;

@@ -32,6 +32,12 @@ static inline unsigned pt_next_present(const u64 *t, unsigned i, unsigned end)
 	return i;
 }
 int pt_map_large(u64 *pml4, u64 va, u64 pa, u64 flags);
+/*
+ * The first page-aligned va' in [va, end) that has a leaf, or end: empty
+ * upper-level entries are skipped whole, so a range of terabytes costs what
+ * its page tables hold, not one walk per page.
+ */
+u64 pt_next_mapped(u64 *pml4, u64 va, u64 end);
 /* Returns the old entry (0 if none) and flushes it from the TLB. */
 u64 pt_unmap(u64 *pml4, u64 va);
 /* Pointer to the entry that maps va, and its level (1 = 4K, 2 = 2M); NULL if unmapped. */

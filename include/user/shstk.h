@@ -19,6 +19,9 @@
 #define SH_SWAPCONTEXT 14      /* RSTORSSP/SAVEPREVSSP to another stack and back */
 #define SH_CALL_REL0 15	       /* CALL with rel32 = 0 */
 #define SH_CTL_API 16	       /* SYS_SHSTK_CTL and SYS_MAP_SHADOW_STACK semantics */
+#define SH_CTL_DEPS 17	       /* WRSS needs SHSTK, NOTRACK needs IBT (arg: CPU has IBT) */
+#define SH_WRSS_DISABLED 18    /* disable WRSS, then WRSS to the shadow stack */
+#define SH_CTL_GATED 19	       /* each call gated on its CPUID bit (arg: bit 0 shstk, bit 1 ibt) */
 
 /* RSTORSSP bad token kinds (rsi of SH_RSTORSSP_BAD). */
 #define BAD_TOKEN_MODE 0       /* mode bit clear */

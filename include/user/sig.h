@@ -14,8 +14,16 @@
 #define SG_PF_SS 9	     /* WRSS to ordinary memory; the handler sees #PF with SS */
 #define SG_REUSE_TOKEN 10    /* RSTORSSP onto a signal frame's token after its sigreturn */
 #define SG_FROM_THREAD 11    /* another task (a thread) signals the main task */
+#define SG_ALTSTACK_CHECKS 12 /* sigaltstack refuses bad alternate shadow stacks */
+#define SG_BLOCKED 13	     /* a signal raised in its own handler waits for the return */
 
 #define SG_BREAK_TOKEN 0     /* rewrite the restore token */
 #define SG_BREAK_NORMAL 1    /* point the marker at a token in ordinary memory */
+#define SG_BREAK_MISALIGNED 2 /* the marker names an SSP that is not 8-aligned */
+#define SG_BREAK_KERNEL 3    /* the marker names a kernel address */
+#define SG_BREAK_FAR_TOKEN 4 /* the marker names a valid token on another shadow stack */
+#define SG_BREAK_CTX_SSP 5   /* the normal-stack context's SSP differs from the frame's */
+#define SG_BREAK_RIP 6	     /* the context resumes at a kernel address */
+#define SG_BREAK_RSP 7	     /* the context's rsp is non-canonical */
 
 #endif

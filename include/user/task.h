@@ -13,6 +13,9 @@
 #define TK_PREEMPT 8	     /* CPU-bound children with checked call chains (arg: preemptions) */
 #define TK_LEAKS 9	     /* 100 fork/exit/wait and 100 thread/exit/wait cycles */
 #define TK_SPIN 10	     /* spins forever */
+#define TK_FORK_PARENT_WRITE 11 /* write a global, fork, the parent writes it again at once */
+#define TK_THREAD_PARK 12    /* a thread (arg: stack size) notes its SSP and spins; main exits */
+#define TK_MAP_SHSTK 13	     /* map_shadow_stack(0, arg, SET_TOKEN) into u_mapped; exit 0 */
 
 #define TK_THREADS_N 3
 #define TK_FAULTY_THREAD 1

@@ -178,6 +178,26 @@ static void parse_word(struct cmdline *c, char *w)
 			c->apic_x2apic = true;
 		else
 			add_word(c->invalid, &c->nr_invalid, c, w);
+	} else if (!strncmp(w, "fuzz_seed=", 10)) {
+		const char *end;
+		if (!parse_number(w + 10, &c->fuzz_seed, &end) || *end)
+			add_word(c->invalid, &c->nr_invalid, c, w);
+		else
+			c->fuzz_seed_given = true;
+	} else if (!strncmp(w, "fuzz_calls=", 11)) {
+		const char *end;
+		u64 v;
+		if (!parse_number(w + 11, &v, &end) || *end || !v || v > CMDLINE_FUZZ_CALLS_MAX)
+			add_word(c->invalid, &c->nr_invalid, c, w);
+		else
+			c->fuzz_calls = v;
+	} else if (!strncmp(w, "fuzz_secs=", 10)) {
+		const char *end;
+		u64 v;
+		if (!parse_number(w + 10, &v, &end) || *end || !v || v > 86400)
+			add_word(c->invalid, &c->nr_invalid, c, w);
+		else
+			c->fuzz_secs = (unsigned)v;
 	} else if (!strncmp(w, "uart=", 5)) {
 		struct cmdline_uart u;
 		if (!parse_uart(w + 5, &u))

@@ -74,6 +74,20 @@ static void test_cmdline(void)
 		EXPECT(c.nr_invalid == 1 && c.timeout_s == 0);
 	}
 
+	/* The fuzzer's options: decimal or hex, bounded, nothing trailing. */
+	cmdline_parse(&c, "fuzz_seed=0x1234abcd fuzz_calls=1000000 fuzz_secs=600");
+	EXPECT(c.fuzz_seed_given && c.fuzz_seed == 0x1234abcd && c.fuzz_calls == 1000000 &&
+	       c.fuzz_secs == 600 && !c.nr_invalid && !c.nr_unknown);
+	cmdline_parse(&c, "fuzz_seed=0");
+	EXPECT(c.fuzz_seed_given && c.fuzz_seed == 0 && !c.nr_invalid);
+	const char *bad_fuzz[] = { "fuzz_seed=", "fuzz_seed=12z", "fuzz_calls=0",
+				   "fuzz_calls=2147483649", "fuzz_secs=0", "fuzz_secs=86401",
+				   "fuzz_seed=0x10000000000000000" };
+	for (unsigned i = 0; i < 7; i++) {
+		cmdline_parse(&c, bad_fuzz[i]);
+		EXPECT(c.nr_invalid == 1 && !c.fuzz_seed_given && !c.fuzz_calls && !c.fuzz_secs);
+	}
+
 	/* Unknown words are collected, never dropped silently. */
 	cmdline_parse(&c, "  test=mm_*   verbose\tlist ");
 	EXPECT(c.nr_unknown == 2 && str_eq(c.unknown[0], "test=mm_*") &&

@@ -2,7 +2,9 @@
  * The kernel command line: "tests=GLOB[,GLOB...]", "timeout=SECONDS",
  * "screen=off|SECONDS", "list", "efivars=on|off",
  * "uart=io:PORT|mmio:ADDR[,stride=N][,clock=HZ]", "timer=SOURCE",
- * "apic=x2apic" and "clearcpuid=NAME[,NAME...]".  Pure code, host-tested.  Nothing
+ * "apic=x2apic", "clearcpuid=NAME[,NAME...]", and for the system-call
+ * fuzzer "fuzz_seed=N", "fuzz_calls=N" and "fuzz_secs=SECONDS".  Pure
+ * code, host-tested.  Nothing
  * unknown is ignored: it is collected and reported.
  */
 #ifndef CETBED_KERNEL_CMDLINE_H
@@ -17,6 +19,8 @@
 #define CMDLINE_SCREEN_MAX 3600
 #define CMDLINE_MAX_UARTS 4
 #define CMDLINE_MAX_CLEARCPUID 4
+/* fuzz_calls=N: at most 2^31 (the fuzzer's call index is 32 bits wide). */
+#define CMDLINE_FUZZ_CALLS_MAX (1UL << 31)
 
 /* A UART named on the command line: a 16550 at an I/O port or at MMIO. */
 struct cmdline_uart {
@@ -48,6 +52,11 @@ struct cmdline {
 	bool efivars_off;   /* keep no progress or summary in UEFI variables */
 	enum cmdline_timer timer;
 	bool apic_x2apic; /* apic=x2apic: switch the local APIC to x2APIC mode */
+	/* The fuzzer: its seed (given or not), calls (0: its default), time limit (0: none). */
+	bool fuzz_seed_given;
+	u64 fuzz_seed;
+	u64 fuzz_calls;
+	unsigned fuzz_secs;
 	struct cmdline_uart uarts[CMDLINE_MAX_UARTS];
 	unsigned nr_uarts;
 	/* clearcpuid=NAME[,NAME...] values, checked against the feature table later. */
