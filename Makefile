@@ -2,7 +2,7 @@
 #
 #   make            build/kernel.elf and build/cetbed.iso
 #   make run        build and run the suite on $(PLATFORM) (default bochs)
-#   make test       host unit tests, then the suite on every platform
+#   make test       host unit tests, then the suite on every platform (in parallel)
 #   make bench-boot launch-to-verdict times (median of 5)
 #   make check-mutants  inject bugs one at a time; the tests must catch each
 #   make usb DEV=/dev/sdX  write the ISO to a USB stick (scripts/usb-write.sh)
@@ -54,7 +54,7 @@ USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
-.PHONY: all run test host-test bench-boot deps clean list-platforms check-mutants usb
+.PHONY: all run test host-test host-units bench-boot deps clean list-platforms check-mutants usb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -162,11 +162,13 @@ host_src_summary-tool := tests/host/summary_tool.c kernel/report/summary.c kerne
 host_src_fb-unit := tests/host/fb_unit.c kernel/platform/fb.c kernel/report/fb_font.c \
 	kernel/report/fbcon_grid.c kernel/report/fbcon_verdict.c
 
-host-test: $(patsubst %,$(B)/host/%,$(HOST_PROGS))
+host-test: host-units
+	$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'
+
+host-units: $(patsubst %,$(B)/host/%,$(HOST_PROGS))
 	$(B)/host/kernel-unit
 	$(B)/host/qr-unit
 	$(B)/host/fb-unit $(B)/host
-	$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'
 
 .SECONDEXPANSION:
 $(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h include/*/*/*.h tests/host/*.h) Makefile
@@ -175,20 +177,31 @@ $(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h include/*/*/*.h
 	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-builtin -Iinclude -o $@ \
 		$(host_src_$*)
 
+# Every platform and end-to-end check side by side, at most JOBS (default:
+# the number of cores) CPU-bound ones at a time, the longest first; one live
+# line per job, each job's whole output in build/results/JOB.out.
+#  watchdog-demo  a spinning task is stopped by the watchdog, reported
+#                 TIMEOUT, and the run goes on
+#  qr-check       the verdict screen's QR code, read by zbarimg, is the
+#                 run's summary
+#  uart-*         PCI and command-line UARTs carry the whole KTAP stream
+#  efivars        UEFI variables survive into the next boot, also after a
+#                 reset (five OVMF boots in a row: the longest job)
+#  host-py        the harness's unit tests; they mostly wait on fake
+#                 emulators and timeouts, so they take no core of the bound
 test:
 	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)) qr)
 	$(MAKE) all
-	$(MAKE) host-test
-	@# A spinning task is stopped by the watchdog, reported TIMEOUT, and the run goes on.
-	$(HARNESS) run qemu-kernel --name watchdog-demo --expect tests/expect/watchdog-demo.expect \
-		--cmdline 'tests=task_spin_forever,user_exit_status timeout=1'
-	@# The verdict screen's QR code, read back by zbarimg, is the run's summary.
-	$(PYTHON) tests/harness/qr_check.py
-	$(HARNESS) run-all $(PLATFORMS)
-	@# PCI and command-line UARTs carry the whole KTAP stream (QEMU, ~10 s).
-	$(PYTHON) tests/harness/uart_check.py qemu-bios qemu-uefi
-	@# UEFI variables survive into the next boot, also after a reset (OVMF, ~30 s).
-	$(PYTHON) tests/harness/efivars_check.py
+	$(MAKE) host-units
+	$(HARNESS) matrix $(if $(JOBS),--jobs $(JOBS)) $(PLATFORMS) \
+		--check watchdog-demo "$(HARNESS) run qemu-kernel --name watchdog-demo \
+			--expect tests/expect/watchdog-demo.expect \
+			--cmdline 'tests=task_spin_forever,user_exit_status timeout=1'" \
+		--check qr-check "$(PYTHON) tests/harness/qr_check.py" \
+		--check uart-bios "$(PYTHON) tests/harness/uart_check.py qemu-bios" \
+		--check uart-uefi "$(PYTHON) tests/harness/uart_check.py qemu-uefi" \
+		--check efivars "$(PYTHON) tests/harness/efivars_check.py" \
+		--light host-py "$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'"
 
 bench-boot:
 	scripts/deps.sh $(sort $(call deps_for,qemu-kernel qemu-bios qemu-uefi bochs))

@@ -17,6 +17,7 @@ import bench            # noqa: E402
 import expect           # noqa: E402
 import junit            # noqa: E402
 import ktap             # noqa: E402
+import matrix           # noqa: E402
 import platforms        # noqa: E402
 import report           # noqa: E402
 import runner           # noqa: E402
@@ -103,15 +104,17 @@ def _emulator_tail(out, path, n=15):
 
 def cmd_run(args):
     plat = platforms.get(args.platform)
+    name = getattr(args, "name", None) or plat.name
     ctx = platforms.Context(ROOT, args.build, args.kernel, args.iso,
                             args.cmdline, args.bochs3_root,
                             getattr(args, "device", None),
-                            getattr(args, "baud", None) or 115200)
+                            getattr(args, "baud", None) or 115200,
+                            tag=name if name != plat.name else None)
     path = expect_path(plat.name, args.expect)
     expectations = expect.load_expectations(path)
     launch = plat.prepare(ctx)
     timeout = args.timeout or plat.timeout
-    return execute(getattr(args, "name", None) or plat.name, launch, timeout,
+    return execute(name, launch, timeout,
                    os.path.join(ctx.build, "results"), expectations, path,
                    verbose=args.verbose)
 
@@ -139,6 +142,30 @@ def cmd_run_all(args):
     bad = sum(1 for _, s in verdicts if s != EXIT_MATCH)
     print("platforms: %d passed, %d failed" % (len(verdicts) - bad, bad))
     return EXIT_MATCH if not bad else EXIT_MISMATCH
+
+
+def cmd_matrix(args):
+    """Platforms and checks side by side, bounded by the core count."""
+    build = os.path.abspath(args.build or os.path.join(ROOT, "build"))
+    results = os.path.join(build, "results")
+    passthrough = []
+    for opt in ("build", "kernel", "iso", "bochs3_root", "timeout"):
+        value = getattr(args, opt)
+        if value is not None:
+            passthrough += ["--" + opt.replace("_", "-"), str(value)]
+    for name in args.platforms:
+        platforms.get(name)
+    jobs = [matrix.platform_job(name, os.path.abspath(__file__),
+                                passthrough, results)
+            for name in args.platforms]
+    jobs += [matrix.command_job(n, c) for n, c in args.check or ()]
+    jobs += [matrix.command_job(n, c, weight=0) for n, c in args.light or ()]
+    names = [j.name for j in jobs]
+    dup = sorted(set(n for n in names if names.count(n) > 1))
+    if dup:
+        raise platforms.PlatformError("job names used twice: %s"
+                                      % ", ".join(dup))
+    return matrix.run(jobs, results, ROOT, args.jobs or os.cpu_count() or 1)
 
 
 def cmd_parse(args):
@@ -279,6 +306,24 @@ def parser():
     p.add_argument("--bochs3-root", help="Debian 13 root holding Bochs 3.0")
     images(p)
     p.set_defaults(func=cmd_run_all)
+
+    p = sub.add_parser("matrix", help="platforms and checks side by side, "
+                       "at most --jobs CPU-bound ones at a time; non-zero "
+                       "if any fails")
+    p.add_argument("platforms", nargs="*", metavar="PLATFORM")
+    p.add_argument("--jobs", "-j", type=int, help="CPU-bound jobs at a "
+                   "time (the number of cores)")
+    p.add_argument("--check", nargs=2, action="append",
+                   metavar=("NAME", "COMMAND"), help="also run COMMAND "
+                   "(split like a shell would, not run by one); its exit "
+                   "status is its result")
+    p.add_argument("--light", nargs=2, action="append",
+                   metavar=("NAME", "COMMAND"), help="a check that mostly "
+                   "sleeps: runs at once, outside the --jobs bound")
+    p.add_argument("--timeout", type=float, help="seconds per platform")
+    p.add_argument("--bochs3-root", help="Debian 13 root holding Bochs 3.0")
+    images(p)
+    p.set_defaults(func=cmd_matrix)
 
     p = sub.add_parser("parse", help="judge a saved serial log")
     p.add_argument("log")

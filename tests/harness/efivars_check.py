@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The UEFI variable round trip under OVMF, end to end: boots qemu-uefi
-several times with the harness's own VARS copy (build/results/
-qemu-uefi-vars.fd), so what one boot stores the next one reads.
+several times with a VARS copy of its own (build/results/
+qemu-uefi-efivars-vars.fd), so what one boot stores the next one reads.
 
   1 first        a short run stores its summary
   2 second       must report run 1's id and exactly its summary
@@ -66,7 +66,8 @@ def boot(ctx_root, build, name, cmdline, stop=None, out=sys.stdout):
     """One qemu-uefi boot; returns (log text without CRs, raw bytes,
     RunOutcome)."""
     plat = platforms.get("qemu-uefi")
-    ctx = platforms.Context(ctx_root, build=build, cmdline=cmdline)
+    ctx = platforms.Context(ctx_root, build=build, cmdline=cmdline,
+                            tag="efivars")
     launch = plat.prepare(ctx)
     results = os.path.join(ctx.build, "results")
     log_path = os.path.join(results, "efivars-%s.log" % name)

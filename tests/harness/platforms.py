@@ -2,6 +2,7 @@
 log appears, how long it may take and what its exit status means. The
 'serial' platform launches nothing: it listens to a real serial device."""
 
+import hashlib
 import os
 import shutil
 import stat
@@ -59,8 +60,12 @@ class Platform:
         """A private directory for this platform's generated files; Bochs 3
         needs it inside its root so the chrooted emulator can see it."""
         if self.family == "bochs3":
-            return os.path.join(ctx.bochs3_root, "cetbed", self.name)
-        return os.path.join(self.results(ctx), self.name)
+            # The root may be shared by several checkouts (a symlink):
+            # each build directory gets its own corner of it.
+            key = hashlib.sha1(ctx.build.encode()).hexdigest()[:8]
+            return os.path.join(ctx.bochs3_root, "cetbed", key,
+                                ctx.private_name(self.name))
+        return os.path.join(self.results(ctx), ctx.private_name(self.name))
 
     def check(self, ctx):
         if self.family == "device":
@@ -182,7 +187,8 @@ def bochsrc(cpu, iso, vga, serial):
 def private_vars(ctx):
     """OVMF writes its variable store; it gets a copy that only this
     harness uses, kept between runs because a fresh store boots slower."""
-    path = os.path.join(ctx.build, "results", "qemu-uefi-vars.fd")
+    path = os.path.join(ctx.build, "results",
+                        ctx.private_name("qemu-uefi") + "-vars.fd")
     if not os.path.isfile(path) or \
             os.path.getsize(path) != os.path.getsize(OVMF_VARS):
         shutil.copyfile(OVMF_VARS, path)
@@ -192,7 +198,8 @@ def private_vars(ctx):
 def build_cmdline_iso(ctx, platform):
     """A command line reaches an ISO boot only through GRUB's config, so
     each one needs its own image."""
-    out = os.path.join(ctx.build, "results", "%s-cmdline.iso" % platform)
+    out = os.path.join(ctx.build, "results",
+                       "%s-cmdline.iso" % ctx.private_name(platform))
     script = os.path.join(ctx.root, "iso", "mkiso.sh")
     if not os.path.isfile(script):
         raise PlatformError("%s is missing: it builds the ISO that carries "
@@ -249,6 +256,13 @@ class Context:
     bochs3_root: str = None
     device: str = None          # the serial platform's tty
     baud: int = 115200
+    # Names this run's private files (VARS copy, command-line ISO, Bochs
+    # work directory) so that runs going on at the same time never share
+    # one; None keeps the platform's own names.
+    tag: str = None
+
+    def private_name(self, platform):
+        return platform if not self.tag else "%s-%s" % (platform, self.tag)
 
     def __post_init__(self):
         self.root = os.path.abspath(self.root)

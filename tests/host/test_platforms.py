@@ -1,6 +1,7 @@
 """Launch recipes: the emulator command lines and generated Bochs files,
 checked without starting an emulator."""
 
+import hashlib
 import os
 import tempfile
 import unittest
@@ -90,7 +91,8 @@ class Recipes(unittest.TestCase):
 
     def test_bochs3_lives_inside_its_root(self):
         launch, rc = self.bochs("bochs3-sapphire-rapids")
-        inner = "/cetbed/bochs3-sapphire-rapids"
+        key = hashlib.sha1(self.ctx.build.encode()).hexdigest()[:8]
+        inner = "/cetbed/%s/bochs3-sapphire-rapids" % key
         self.assertEqual(launch.argv[:3], ["chroot", self.ctx.bochs3_root,
                                            "bochs"])
         self.assertIn("cpu: model=sapphire_rapids,", rc)
@@ -99,10 +101,24 @@ class Recipes(unittest.TestCase):
         self.assertIn("vgaromimage: file=/usr/share/bochs/"
                       "VGABIOS-lgpl-latest\n", rc)
         self.assertEqual(launch.serial_file, os.path.join(
-            self.ctx.bochs3_root, "cetbed", "bochs3-sapphire-rapids",
-            "serial.log"))
+            self.ctx.bochs3_root, inner[1:], "serial.log"))
         self.assertTrue(os.path.isfile(os.path.join(
             self.ctx.bochs3_root, inner[1:], "cetbed.iso")))
+
+    def test_tagged_runs_keep_their_files_apart(self):
+        """Runs going on at the same time (make test) each get their own
+        VARS copy, command-line ISO and work directory."""
+        self.ctx.tag = "efivars"
+        s = " ".join(self.qemu("qemu-uefi").argv)
+        self.assertIn("unit=1,file=" + os.path.join(
+            self.ctx.build, "results", "qemu-uefi-efivars-vars.fd"), s)
+        self.assertEqual(platforms.get("bochs").workdir(self.ctx),
+                         os.path.join(self.ctx.build, "results",
+                                      "bochs-efivars"))
+        other = platforms.Context(support.ROOT, build=self.ctx.build + "2",
+                                  bochs3_root=self.ctx.bochs3_root)
+        plat = platforms.get("bochs3-tigerlake")
+        self.assertNotEqual(plat.workdir(self.ctx), plat.workdir(other))
 
     def test_missing_root_is_an_error_not_a_skip(self):
         with self.assertRaises(platforms.PlatformError) as cm:
