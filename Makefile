@@ -3,7 +3,8 @@
 #   make            build/kernel.elf and build/cetbed.iso
 #   make run        build and run the suite on $(PLATFORM) (default bochs)
 #   make test       host unit tests, then the suite on every platform (in parallel)
-#   make bench-boot launch-to-verdict times (median of 5)
+#   make bench-boot launch-to-verdict times (median of 5) and where they go
+#   make bench-cet  CET cost microbenchmarks on every platform
 #   make check-mutants  inject bugs one at a time; the tests must catch each
 #   make usb DEV=/dev/sdX  write the ISO to a USB stick (scripts/usb-write.sh)
 
@@ -41,7 +42,7 @@ UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pie -fno-pic -static \
 	-fno-builtin -mno-red-zone -Wall -Wextra -Werror -Iinclude -I. -MMD -MP
 NASMFLAGS := -f elf64 -g -I$(B)/include/ -I./
 
-KERNEL_DIRS := kernel kernel/platform kernel/report kernel/lib kernel/linux
+KERNEL_DIRS := kernel kernel/platform kernel/report kernel/lib kernel/linux kernel/bench
 KERNEL_C := $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS)) mm/*.c cet/*.c tests/*.c)
 KERNEL_C := $(filter-out kernel/asm-offsets.c,$(KERNEL_C))
 KERNEL_ASM := $(wildcard boot/*.asm $(addsuffix /*.asm,$(KERNEL_DIRS)) cet/*.asm tests/*.asm)
@@ -49,12 +50,12 @@ KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(K
 
 USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/ulib_ctx.o $(B)/user/callchain.o \
 	$(B)/user/string.o
-USER_PROGS := selftest shstk task sig ctx ibt notes_none notes_shstk notes_both
+USER_PROGS := selftest shstk task sig ctx ibt bench notes_none notes_shstk notes_both
 USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
-.PHONY: all run test host-test host-units bench-boot deps clean list-platforms check-mutants usb
+.PHONY: all run test host-test host-units bench-boot bench-cet deps clean list-platforms check-mutants usb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -207,6 +208,13 @@ bench-boot:
 	scripts/deps.sh $(sort $(call deps_for,qemu-kernel qemu-bios qemu-uefi bochs))
 	$(MAKE) all
 	$(HARNESS) bench-boot
+
+# CET cost microbenchmarks (the opt-in test bench_cet) on every emulator,
+# side by side; emulators' figures are labelled as not meaningful.
+bench-cet:
+	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)))
+	$(MAKE) all
+	$(HARNESS) bench-cet --platforms $(PLATFORMS)
 
 # Injects one bug at a time and checks that the tests catch it (QEMU, ~5 min).
 check-mutants:

@@ -120,6 +120,21 @@ u32 timer_fast(bool on)
 	return TIMER_HZ * fast;
 }
 
+void timer_hold(bool on)
+{
+	u64 flags = read_rflags();
+	cli();
+	if (use_pit) {
+		u8 mask = inb(0x21);
+		outb(0x21, on ? mask | 0x01 : mask & ~0x01);
+	} else if (lapic) {
+		u32 lvt = lapic_read(LAPIC_LVT_TIMER);
+		lapic_write(LAPIC_LVT_TIMER, on ? lvt | LVT_MASKED : lvt & ~LVT_MASKED);
+	}
+	if (flags & BIT(9))
+		asm volatile("sti" ::: "memory");
+}
+
 bool timer_irq(u64 vector)
 {
 	if (vector == TIMER_VECTOR && lapic) {

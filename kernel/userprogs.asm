@@ -21,6 +21,7 @@ USERPROG task
 USERPROG sig
 USERPROG ctx
 USERPROG ibt
+USERPROG bench
 USERPROG notes_none
 USERPROG notes_shstk
 USERPROG notes_both

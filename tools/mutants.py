@@ -18,7 +18,8 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# name: (file, old text, new text, tests that must fail[, platform])
+# name: (file, old text, new text, tests that must fail[, platform[, command line]])
+# (a command line, for opt-in tests, on the ISO platforms only)
 MUTANTS = {
     "fault-ec-compare": ("tests/check.c", "got->error_code == want->error_code",
                          "got->error_code == (want->error_code ^ 0x8000)",
@@ -245,10 +246,14 @@ MUTANTS = {
                          "	mov r9, [r10 + 16]\n	mov r8, [r10 + 24]", ["uefi_call_convention_cet_off"]),
     "efi-stack-misaligned": ("kernel/platform/efi_call.asm", "	sub rsp, 48", "	sub rsp, 40",
                              ["uefi_call_convention_cet_off"]),
+    # Benchmarks: a fault counted quietly must still reach the handler.
+    "bench-quiet-fault-dropped": ("kernel/signal.c", "t->proc->quiet_fault_count++;",
+                                  "t->proc->quiet_fault_count++;\n\t\treturn false;",
+                                  ["bench_cet"], "bochs", "tests=bench_cet"),
 }
 
 
-def boot(name, work, platform, bochs3_root):
+def boot(name, work, platform, bochs3_root, cmdline=None):
     """The mutant's serial log, or an error string."""
     if platform is None or platform == "qemu":
         try:
@@ -264,6 +269,8 @@ def boot(name, work, platform, bochs3_root):
     if b.returncode:
         return None, f"{name}: no ISO:\n{b.stderr[-2000:]}"
     cmd = [sys.executable, "tests/harness/cetbed.py", "run", platform, "--timeout", "300"]
+    if cmdline:
+        cmd += ["--cmdline", cmdline]
     if platform.startswith("bochs3") and bochs3_root:
         cmd += ["--bochs3-root", bochs3_root]
     subprocess.run(cmd, cwd=work, capture_output=True, text=True, errors="replace")
@@ -287,7 +294,8 @@ def run(name, work, bochs3_root):
                            text=True)
         if b.returncode:
             return f"{name}: the mutant does not build:\n{b.stderr[-2000:]}"
-        log, err = boot(name, work, platform, bochs3_root)
+        log, err = boot(name, work, platform, bochs3_root,
+                        MUTANTS[name][5] if len(MUTANTS[name]) > 5 else None)
         if err:
             return err
     finally:

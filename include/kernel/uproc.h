@@ -52,6 +52,9 @@ struct uproc {
 	/* Tests of event delivery: single-step #DBs are resumed (TF cleared), counted. */
 	bool resume_single_step;
 	unsigned single_steps;
+	/* Benchmarks: faults delivered to handlers are counted, not logged line by line. */
+	bool quiet_faults;
+	unsigned quiet_fault_count;
 	enum uproc_state state;
 	/* How the main task ended. */
 	long exit_code;

@@ -14,6 +14,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench            # noqa: E402
+import benchcet         # noqa: E402
 import expect           # noqa: E402
 import junit            # noqa: E402
 import ktap             # noqa: E402
@@ -257,6 +258,15 @@ def cmd_bench(args):
                       args.kernel, args.iso)
 
 
+def cmd_bench_cet(args):
+    names = args.platforms if args.platforms is not None else \
+        ([] if args.log else list(benchcet.PLATFORMS))
+    for name in names:
+        platforms.get(name)
+    return benchcet.main(ROOT, names, args.log or (), args.build,
+                         args.kernel, args.iso)
+
+
 def cmd_list(args):
     for p in platforms.PLATFORMS.values():
         print("%-24s %-6s boots %-6s timeout %3d s" % (p.name, p.family,
@@ -356,6 +366,19 @@ def parser():
                    metavar="PLATFORM")
     images(p)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("bench-cet", help="CET cost microbenchmarks: boot "
+                       "with tests=bench_cet and print the figures side by "
+                       "side")
+    p.add_argument("--platforms", nargs="*", metavar="PLATFORM",
+                   help="platforms to boot (default: every emulator; none "
+                   "with --log)")
+    p.add_argument("--log", action="append", metavar="FILE",
+                   help="also a saved serial log of a bench_cet run, e.g. "
+                   "from a laptop (cetbed.py run serial --cmdline "
+                   "tests=bench_cet)")
+    images(p)
+    p.set_defaults(func=cmd_bench_cet)
 
     p = sub.add_parser("list", help="the platforms and their timeouts")
     p.set_defaults(func=cmd_list)
