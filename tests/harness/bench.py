@@ -4,31 +4,108 @@ apart from firmware and emulator start-up."""
 
 import os
 import statistics
+import time
 
 import platforms
 import runner
 
 PLATFORMS = ("qemu-kernel", "qemu-bios", "bochs", "qemu-uefi")
-TARGETS = {"qemu-kernel": 0.3, "bochs": 1.5}
+TARGETS = {"qemu-kernel": 0.25, "bochs": 1.2}
 EMPTY = "tests="
 
 
-def _measure(plat, ctx, runs, work):
-    """Median seconds to the verdict, or (None, why) when a run had none."""
+class Phases:
+    """When each line of a run arrived, turned into where the time went:
+    firmware and boot loader (launch to the kernel's first line), kernel
+    start-up (to the first test's start), each test (its start to its
+    result), the verdict (last result to the verdict line) and the verdict
+    screen and power-off (verdict line to the emulator's exit)."""
+
+    def __init__(self):
+        self.t0 = time.monotonic()
+        self.first = self.first_start = self.last_result = None
+        self.verdict = None
+        self.started = {}
+        self.tests = {}
+
+    def __call__(self, ev):
+        now = time.monotonic() - self.t0
+        if ev.kind == "version" and self.first is None:
+            self.first = now
+        elif ev.kind == "start":
+            self.started[ev.value[0]] = now
+            if self.first_start is None:
+                self.first_start = now
+        elif ev.kind == "result":
+            t = ev.value
+            if t.number in self.started:
+                self.tests[t.name] = now - self.started[t.number]
+            self.last_result = now
+        elif ev.kind == "verdict" and self.verdict is None:
+            self.verdict = now
+
+    def split(self, end):
+        """{phase: seconds} for a run whose emulator was gone at end."""
+        if None in (self.first, self.verdict):
+            return None
+        start = self.first_start if self.first_start is not None \
+            else self.verdict
+        last = self.last_result if self.last_result is not None else start
+        return {"firmware+loader": self.first,
+                "kernel start-up": start - self.first,
+                "tests": last - start,
+                "verdict line": self.verdict - last,
+                "screen+power-off": max(0.0, end - self.verdict)}
+
+
+PHASES = ("firmware+loader", "kernel start-up", "tests", "verdict line",
+          "screen+power-off")
+
+
+def _measure(plat, ctx, runs, work, breakdown=None):
+    """Median seconds to the verdict, or (None, why) when a run had none.
+    breakdown, a list, gets each run's (phases, per-test seconds)."""
     launch = plat.prepare(ctx)
     label = "default" if ctx.cmdline is None else "empty"
     times = []
     for i in range(runs):
         log = os.path.join(work, "%s.%s.%d.log" % (plat.name, label, i))
+        phases = Phases()
         out = runner.run(launch, plat.timeout, log,
-                         os.path.join(work, "%s.emu.log" % plat.name))
+                         os.path.join(work, "%s.emu.log" % plat.name),
+                         on_event=phases)
         if out.interrupted:
             raise KeyboardInterrupt
         if out.verdict_seconds is None:
             return None, "no verdict (%s; see %s)" % (
                 out.crash or out.result.crash_reason() or "?", log)
         times.append(out.verdict_seconds)
+        if breakdown is not None:
+            breakdown.append((phases.split(out.seconds), phases.tests))
     return statistics.median(times), None
+
+
+def describe_breakdown(name, runs, top=10):
+    """Lines: the median of each phase and the costliest tests."""
+    split = [p for p, _ in runs if p]
+    if not split:
+        return []
+    lines = ["%s: where the default suite's time goes (medians of %d runs)"
+             % (name, len(split))]
+    lines.append("    " + ", ".join("%s %.3f s" % (ph, statistics.median(
+        p[ph] for p in split)) for ph in PHASES))
+    per_test = {}
+    for _, tests in runs:
+        for test, sec in tests.items():
+            per_test.setdefault(test, []).append(sec)
+    ranked = sorted(((statistics.median(v), t) for t, v in per_test.items()),
+                    reverse=True)
+    total = sum(sec for sec, _ in ranked)
+    lines.append("    the %d costliest of %d tests (%.3f s in all):"
+                 % (min(top, len(ranked)), len(ranked), total))
+    for sec, test in ranked[:top]:
+        lines.append("      %7.3f s  %s" % (sec, test))
+    return lines
 
 
 def _fmt(seconds):
@@ -38,16 +115,19 @@ def _fmt(seconds):
 def main(root, runs, names, build=None, kernel=None, iso=None, out=print):
     if runs < 1:
         raise platforms.PlatformError("--runs must be at least 1")
-    rows, failed = [], False
+    rows, failed, details = [], False, []
     for name in names:
         plat = platforms.get(name)
-        medians, notes = [], []
+        medians, notes, breakdown = [], [], []
         for cmdline in (None, EMPTY):
-            ctx = platforms.Context(root, build, kernel, iso, cmdline)
+            ctx = platforms.Context(root, build, kernel, iso, cmdline,
+                                    tag="bench")
             work = os.path.join(ctx.build, "results", "bench")
             os.makedirs(work, exist_ok=True)
             try:
-                median, why = _measure(plat, ctx, runs, work)
+                median, why = _measure(plat, ctx, runs, work,
+                                       breakdown if cmdline is None
+                                       else None)
             except platforms.PlatformError as e:
                 median, why = None, str(e)
             medians.append(median)
@@ -62,11 +142,12 @@ def main(root, runs, names, build=None, kernel=None, iso=None, out=print):
         if target is None:
             mark = ""
         elif full is None:
-            mark = "target %.1f s: no result" % target
+            mark = "target %.2f s: no result" % target
         else:
-            mark = "target %.1f s: %s" % (
+            mark = "target %.2f s: %s" % (
                 target, "met" if full <= target else "MISSED")
         rows.append((name, full, empty, suite, mark, notes))
+        details += describe_breakdown(name, breakdown)
 
     out("launch-to-verdict, median of %d run%s" % (runs,
                                                    "" if runs == 1 else "s"))
@@ -77,6 +158,8 @@ def main(root, runs, names, build=None, kernel=None, iso=None, out=print):
                                           _fmt(suite), mark))
         for n in notes:
             out("    " + n)
+    for line in details:
+        out(line)
     out("logs: %s" % os.path.join(build or os.path.join(root, "build"),
                                    "results", "bench"))
     # Missing a target is worth seeing, not a failure; a run that never

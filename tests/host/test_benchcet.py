@@ -49,3 +49,36 @@ class BenchCet(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class BootPhases(unittest.TestCase):
+    """bench-boot's split of one run, from the times its lines arrived."""
+
+    def test_split_and_costliest(self):
+        import bench
+        import ktap
+
+        class Clock:
+            now = 0.0
+        p = bench.Phases()
+        p.t0 = 0.0
+        real = bench.time.monotonic
+        bench.time.monotonic = lambda: Clock.now
+        self.addCleanup(setattr, bench.time, "monotonic", real)
+        parser = ktap.Parser()
+        for at, line in ((0.50, "KTAP version 1"), (0.52, "1..2"),
+                         (0.60, "# start 1 a"), (0.70, "ok 1 a"),
+                         (0.71, "# start 2 b"), (1.01, "ok 2 b"),
+                         (1.02, "Test result: SUCCESS")):
+            Clock.now = at
+            for ev in parser.feed(line):
+                p(ev)
+        split = p.split(1.25)
+        want = {"firmware+loader": 0.50, "kernel start-up": 0.10,
+                "tests": 0.41, "verdict line": 0.01,
+                "screen+power-off": 0.23}
+        for k, v in want.items():
+            self.assertAlmostEqual(split[k], v, places=6, msg=k)
+        lines = bench.describe_breakdown("x", [(split, p.tests)], top=1)
+        self.assertIn("the 1 costliest of 2 tests", lines[2])
+        self.assertRegex(lines[3], r"0\.300 s  b$")
