@@ -55,7 +55,7 @@ USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
 ASM_OFFSETS := $(B)/include/asm-offsets.inc
 
-.PHONY: all run test host-test host-units bench-boot bench-cet deps clean list-platforms check-mutants usb
+.PHONY: all run test host-test host-units bench-boot bench-cet bochs-fast deps clean list-platforms check-mutants usb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -215,6 +215,13 @@ bench-cet:
 	scripts/deps.sh $(sort $(call deps_for,$(PLATFORMS)))
 	$(MAKE) all
 	$(HARNESS) bench-cet --platforms $(PLATFORMS)
+
+# Optional: an optimised Bochs 3.0 from Debian 13's source package
+# (scripts/bochs-fast.sh; CPU-heavy, built once and kept).  The bochs3-*
+# platforms use it when CETBED_BOCHS3 names it:
+#   CETBED_BOCHS3=$(CURDIR)/build/bochs-fast/bin/bochs make test
+bochs-fast:
+	scripts/bochs-fast.sh $(B)/bochs-fast $(BOCHS_SRC)
 
 # Injects one bug at a time and checks that the tests catch it (QEMU, ~5 min).
 check-mutants:

@@ -106,6 +106,9 @@ static void __noreturn kernel_main_stack(void *unused)
 void __noreturn kernel_main(u32 magic, u32 info_phys);
 void __noreturn kernel_main(u32 magic, u32 info_phys)
 {
+	/* Where the TSC counts from reset (Bochs, most machines): what firmware and loader took. */
+	u64 tsc_entry = rdtsc();
+
 	serial_init();
 	console_add_sink(&serial_sink);
 	/* Keeps everything from here on until fbcon_init() can put it on screen. */
@@ -121,6 +124,7 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 		boot_fail();
 	diag("boot: multiboot%u loader='%s' cmdline='%s'", boot.protocol,
 	     boot.loader[0] ? boot.loader : "?", boot.cmdline);
+	diag("boot: TSC %lu at kernel entry", tsc_entry);
 	report_memmap();
 	cmdline_parse(&cmdline, boot.cmdline);
 

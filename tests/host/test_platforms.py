@@ -120,6 +120,23 @@ class Recipes(unittest.TestCase):
         plat = platforms.get("bochs3-tigerlake")
         self.assertNotEqual(plat.workdir(self.ctx), plat.workdir(other))
 
+    def test_optimised_bochs3_runs_on_the_host(self):
+        self.ctx.bochs3_binary = "/opt/fast/bochs"
+        launch, rc = self.bochs("bochs3-tigerlake")
+        self.assertEqual(launch.argv[0], "/opt/fast/bochs")
+        self.assertIn("romimage: file=%s/usr/share/bochs/BIOS-bochs-latest, "
+                      "options=fastboot\n" % self.ctx.bochs3_root, rc)
+        self.assertIn("vgaromimage: file=%s/usr/share/bochs/"
+                      "VGABIOS-lgpl-latest\n" % self.ctx.bochs3_root, rc)
+        self.assertIn("path=%s/cetbed.iso," % os.path.dirname(
+            launch.serial_file), rc)
+        with self.assertRaises(platforms.PlatformError) as cm:
+            os.makedirs(os.path.join(self.ctx.bochs3_root, "usr/bin"))
+            support.write(os.path.join(self.ctx.bochs3_root, "usr/bin/bochs"),
+                          "")
+            platforms.get("bochs3-tigerlake").check(self.ctx)
+        self.assertIn("make bochs-fast", str(cm.exception))
+
     def test_missing_root_is_an_error_not_a_skip(self):
         with self.assertRaises(platforms.PlatformError) as cm:
             platforms.get("bochs3-arrow-lake").check(self.ctx)
