@@ -171,7 +171,9 @@ class Screen:
         try:
             cols = os.get_terminal_size(self.out.fileno()).columns
         except OSError:
-            cols = 100
+            cols = 0
+        # A pseudo-terminal may not know its width.
+        cols = cols if cols >= 20 else 100
         text = "\x1b[%dA" % self.drawn if self.drawn else ""
         for j in self.jobs:
             text += "\r" + self.line(j)[:cols - 1] + "\x1b[K\n"
