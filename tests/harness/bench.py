@@ -94,6 +94,11 @@ def describe_breakdown(name, runs, top=10):
              % (name, len(split))]
     lines.append("    " + ", ".join("%s %.3f s" % (ph, statistics.median(
         p[ph] for p in split)) for ph in PHASES))
+    # Time in the tests phase outside every test: what the runner does
+    # between two (UEFI progress records, console, clean-up).
+    gaps = [p["tests"] - sum(tests.values()) for p, tests in runs if p]
+    lines.append("    of the tests phase, between tests (progress records, "
+                 "set-up): %.3f s" % statistics.median(gaps))
     per_test = {}
     for _, tests in runs:
         for test, sec in tests.items():

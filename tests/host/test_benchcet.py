@@ -80,5 +80,6 @@ class BootPhases(unittest.TestCase):
         for k, v in want.items():
             self.assertAlmostEqual(split[k], v, places=6, msg=k)
         lines = bench.describe_breakdown("x", [(split, p.tests)], top=1)
-        self.assertIn("the 1 costliest of 2 tests", lines[2])
-        self.assertRegex(lines[3], r"0\.300 s  b$")
+        self.assertRegex(lines[2], r"between tests .*: 0\.010 s$")
+        self.assertIn("the 1 costliest of 2 tests", lines[3])
+        self.assertRegex(lines[4], r"0\.300 s  b$")
