@@ -45,9 +45,19 @@ class Job:
             os.unlink(self.serial_log)
         self._out = open(self.out_path, "wb")
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(self.argv, cwd=cwd, stdout=self._out,
-                                     stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+        try:
+            self.proc = subprocess.Popen(self.argv, cwd=cwd, stdout=self._out,
+                                         stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL)
+        except OSError as e:
+            # A command that cannot start is that job's failure, not the
+            # end of the others.
+            self._out.write(("cannot start %s: %s\n" % (
+                self.argv[0], e)).encode())
+            self._out.close()
+            self.status, self.seconds = 127, 0.0
+            self.proc = _Gone()
+            return
         if self.serial_log:
             self._tail = _Progress(self.serial_log)
 
@@ -66,6 +76,13 @@ class Job:
         if self._tail:
             return self._tail.update()
         return _last_line(self.out_path)
+
+
+class _Gone:
+    """Stands for a process that never started."""
+
+    def poll(self):
+        return 127
 
 
 class _Progress:

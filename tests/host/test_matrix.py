@@ -109,6 +109,14 @@ class Scheduler(unittest.TestCase):
         self.assertIn("job good said this", support.read(
             os.path.join(self.results, "good.out")))
 
+    def test_a_command_that_cannot_start_fails_alone(self):
+        jobs = [matrix.Job("ghost", ["/nonexistent/cetbed-tool"]),
+                self.job("good", 0.1)]
+        status, out = self.run_jobs(jobs, 1)
+        self.assertEqual(status, 1)
+        self.assertIn("cannot start /nonexistent/cetbed-tool", out)
+        self.assertIn("jobs: 1 passed, 1 failed", out)
+
     def test_every_job_has_its_own_line(self):
         jobs = [self.job("a", 0.1), self.job("b", 0.1)]
         status, out = self.run_jobs(jobs, 2)
