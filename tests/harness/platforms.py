@@ -175,8 +175,11 @@ class Platform:
             f.write(rc)
         with open(os.path.join(work, "continue"), "w") as f:
             f.write("c\n")
-        argv = prefix + [program, "-q", "-f", where + "/bochsrc",
-                         "-rc", where + "/continue"]
+        argv = prefix + [program, "-q", "-f", where + "/bochsrc"]
+        if program == "bochs":
+            # Debian's build stops at its debugger prompt without this; a
+            # build without the debugger knows no -rc.
+            argv += ["-rc", where + "/continue"]
         # The term display needs a terminal type even with no terminal.
         return Launch(argv, os.path.abspath(work), serial_file=serial,
                       env={"TERM": "vt100"}, cmdline=ctx.cmdline)

@@ -124,6 +124,7 @@ class Recipes(unittest.TestCase):
         self.ctx.bochs3_binary = "/opt/fast/bochs"
         launch, rc = self.bochs("bochs3-tigerlake")
         self.assertEqual(launch.argv[0], "/opt/fast/bochs")
+        self.assertNotIn("-rc", launch.argv)
         self.assertIn("romimage: file=%s/usr/share/bochs/BIOS-bochs-latest, "
                       "options=fastboot\n" % self.ctx.bochs3_root, rc)
         self.assertIn("vgaromimage: file=%s/usr/share/bochs/"
