@@ -36,6 +36,7 @@ class Job:
     started: float = None
     seconds: float = None
     status: int = None
+    cpu: float = None           # user + system seconds, descendants included
     _out: object = None
     _tail: object = field(default=None, repr=False)
 
@@ -64,10 +65,22 @@ class Job:
     def poll(self):
         if self.proc is None or self.status is not None:
             return self.status
-        status = self.proc.poll()
-        if status is not None:
+        # wait4 also gives the CPU time of the job and of every process it
+        # waited for (its emulators).
+        try:
+            pid, wstatus, usage = os.wait4(self.proc.pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, wstatus, usage = self.proc.pid, None, None
+        if pid:
+            if wstatus is None:
+                status = self.proc.wait()
+            else:
+                status = os.waitstatus_to_exitcode(wstatus)
+                self.proc.returncode = status
             self.status = status
             self.seconds = time.monotonic() - self.started
+            if usage:
+                self.cpu = usage.ru_utime + usage.ru_stime
             self._out.close()
         return self.status
 
@@ -179,7 +192,7 @@ class Screen:
             state = "%5.1f s  %s" % (time.monotonic() - j.started,
                                      j.progress())
         else:
-            state = "%5.1f s  %s" % (j.seconds, describe(j))
+            state = "%5.1f s  %s%s" % (j.seconds, _cpu(j), describe(j))
         return "  %-*s %s" % (self.width, j.name, state)
 
     def draw(self):
@@ -206,6 +219,10 @@ class Screen:
         else:
             self.out.write(self.line(j) + "\n")
         self.out.flush()
+
+
+def _cpu(j):
+    return "" if j.cpu is None else "(CPU %5.1f s)  " % j.cpu
 
 
 def describe(j):
@@ -290,10 +307,13 @@ def run(jobs, results, cwd, cores, out=None, tty=None):
         out.write("  %-*s %s\n" % (screen.width, j.name,
                                    "not run" if j.status is None and
                                    j.seconds is None else
-                                   "%5.1f s  %s" % (j.seconds or 0,
-                                                    describe(j))))
-    out.write("jobs: %d passed, %d failed, %.1f s\n" % (
-        len(jobs) - len(bad), len(bad), wall))
+                                   "%5.1f s  %s%s" % (j.seconds or 0,
+                                                      _cpu(j), describe(j))))
+    cpu = sum(j.cpu or 0 for j in jobs)
+    out.write("jobs: %d passed, %d failed, %.1f s; CPU %.1f s in all, so at "
+              "least %.1f s on %d cores\n" % (
+                  len(jobs) - len(bad), len(bad), wall, cpu,
+                  max([cpu / cores] + [j.cpu or 0 for j in jobs]), cores))
     out.flush()
     if interrupted:
         return 130
