@@ -14,18 +14,18 @@
 #define BENCH_BATCH 64
 
 /* Cases: rdi of the program; each fills bench_samples[] and exits 0. */
-#define BN_CALL_RET 0	/* CALL to a RET, BENCH_BATCH in a row */
-#define BN_MOV 1	/* MOV store to ordinary memory, BENCH_BATCH in a row */
-#define BN_WRSS 2	/* WRSSQ to a shadow-stack page, BENCH_BATCH in a row */
-#define BN_SIGNAL 3	/* SYS_KILL to self: delivery, an empty handler, sigreturn */
-#define BN_CP 4		/* #CP(1) from a smashed return to a SIG_CP handler and back */
-#define BN_MAP_SHSTK 5	/* SYS_MAP_SHADOW_STACK of one page with a token (unmapped untimed) */
-#define BN_YIELD 6	/* SYS_YIELD to another thread and back: two task switches */
+#define BN_CALL_RET 0  /* CALL to a RET, BENCH_BATCH in a row */
+#define BN_MOV 1       /* MOV store to ordinary memory, BENCH_BATCH in a row */
+#define BN_WRSS 2      /* WRSSQ to a shadow-stack page, BENCH_BATCH in a row */
+#define BN_SIGNAL 3    /* SYS_KILL to self: delivery, an empty handler, sigreturn */
+#define BN_CP 4	       /* #CP(1) from a smashed return to a SIG_CP handler and back */
+#define BN_MAP_SHSTK 5 /* SYS_MAP_SHADOW_STACK of one page with a token (unmapped untimed) */
+#define BN_YIELD 6     /* SYS_YIELD to another thread and back: two task switches */
 
 /* Exit statuses: what went wrong in a case. */
-#define BN_EXIT_SETUP 10   /* a system call the case needs failed */
-#define BN_EXIT_MISSED 11  /* the thing timed did not happen every time */
-#define BN_EXIT_CASE 12	   /* no such case */
+#define BN_EXIT_SETUP 10  /* a system call the case needs failed */
+#define BN_EXIT_MISSED 11 /* the thing timed did not happen every time */
+#define BN_EXIT_CASE 12	  /* no such case */
 
 struct bench_stats {
 	u64 min, median;
@@ -41,7 +41,7 @@ static inline struct bench_stats bench_stats(u64 *v, unsigned n)
 			v[j] = v[j - 1];
 		v[j] = x;
 	}
-	return (struct bench_stats){ n ? v[0] : 0, n ? v[n / 2] : 0 };
+	return (struct bench_stats){n ? v[0] : 0, n ? v[n / 2] : 0};
 }
 
 #endif

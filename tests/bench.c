@@ -40,8 +40,8 @@ static void bench_user(struct test_case_run *t, const char *key, const char *wha
 							: p.kill_reason);
 	} else {
 		if (p.quiet_fault_count)
-			diag("bench: %s: %u faults went to the handler (not logged one by one)", key,
-			     p.quiet_fault_count);
+			diag("bench: %s: %u faults went to the handler (not logged one by one)",
+			     key, p.quiet_fault_count);
 		u64 base = uproc_symbol(&p, "bench_samples");
 		bool ok = base != 0;
 		for (int i = 0; ok && i < BENCH_SAMPLES; i++)
@@ -70,8 +70,7 @@ TEST_OPTIN(bench_cet, "bench")
 	bench_user(t, "cp", "#CP(1) to a user handler and back", BN_CP, START_SHSTK);
 	bench_user(t, "map", "map_shadow_stack, one page with a token", BN_MAP_SHSTK, START_SHSTK);
 	bench_user(t, "yld0", "yield to a thread and back, shadow stack off", BN_YIELD, 0);
-	bench_user(t, "yld1", "yield to a thread and back, shadow stack on", BN_YIELD,
-		   START_SHSTK);
+	bench_user(t, "yld1", "yield to a thread and back, shadow stack on", BN_YIELD, START_SHSTK);
 
 	const char *what_msr = "CET_U state out and in, RDMSR/WRMSR";
 	const char *what_xs = "CET_U state out and in, XSAVES/XRSTORS";

@@ -138,7 +138,9 @@ long main(long which, u64 arg)
 	u32 a, b, c, d;
 	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000000), "c"(0));
 	if (a >= 0x80000001) {
-		asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000001), "c"(0));
+		asm volatile("cpuid"
+			     : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+			     : "a"(0x80000001), "c"(0));
 		have_rdtscp = d & (1U << 27);
 	}
 	switch (which) {

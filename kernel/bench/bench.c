@@ -89,7 +89,7 @@ struct bench_stats bench_cet_state_xsaves(void)
 	bool rdtscp = bench_rdtscp();
 
 	if (cet_task_init(&c) || !c.xsave)
-		return (struct bench_stats){ 0, 0 };
+		return (struct bench_stats){0, 0};
 	u64 flags = read_rflags();
 	cli();
 	for (int s = 0; s < BENCH_SAMPLES; s++) {

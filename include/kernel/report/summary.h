@@ -84,7 +84,7 @@ void summary_init(struct summary *s);
 void summary_add_failure(struct summary *s, unsigned number, bool error);
 /* SMBIOS strings are space-padded; trailing blanks go. */
 void summary_set_machine(struct summary *s, const char *model);
-/* Benchmark medians as B holds them ("key:cycles,..."): [a-z0-9:,] kept, cut to SUMMARY_BENCH_TEXT. */
+/* Benchmark medians as B holds them ("key:cycles,..."); only [a-z0-9:,] is kept. */
 void summary_set_bench(struct summary *s, const char *text);
 
 /*
