@@ -280,17 +280,11 @@ def run(jobs, results, cwd, cores, out=None, tty=None):
             screen.draw()
             time.sleep(TICK)
     except KeyboardInterrupt:
-        # The terminal sent SIGINT to every job as well: each ends its own
-        # emulators. Wait for them, then say so.
+        # From a terminal every job got the SIGINT too and ends its own
+        # emulators; a job that did not (only this process was signalled)
+        # gets one after a moment, and is killed only if it ignores that.
         interrupted = True
-        for j in jobs:
-            if j.proc and j.status is None:
-                try:
-                    j.proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    j.proc.send_signal(signal.SIGKILL)
-                    j.proc.wait()
-                j.poll()
+        _stop(jobs)
     screen.draw()
     wall = time.monotonic() - t0
     if not interrupted:
@@ -318,6 +312,22 @@ def run(jobs, results, cwd, cores, out=None, tty=None):
     if interrupted:
         return 130
     return 0 if not bad else 1
+
+
+def _stop(jobs, grace=3.0, patience=15.0):
+    running = [j for j in jobs if j.proc and j.status is None]
+    for sig, wait in ((None, grace), (signal.SIGINT, patience),
+                      (signal.SIGKILL, 5.0)):
+        end = time.monotonic() + wait
+        for j in running:
+            if sig is not None and j.poll() is None:
+                j.proc.send_signal(sig)
+        while time.monotonic() < end and any(j.poll() is None
+                                             for j in running):
+            time.sleep(0.05)
+        running = [j for j in running if j.status is None]
+        if not running:
+            return
 
 
 def platform_job(name, harness, passthrough, results):
