@@ -5,6 +5,7 @@ import hashlib
 import os
 import tempfile
 import unittest
+from unittest import mock
 
 import support
 import platforms
@@ -12,6 +13,11 @@ import platforms
 
 class Recipes(unittest.TestCase):
     def setUp(self):
+        # The recipes are Debian's, whatever optimised Bochs the caller uses.
+        env = mock.patch.dict(os.environ)
+        env.start()
+        self.addCleanup(env.stop)
+        os.environ.pop(platforms.BOCHS3_ENV, None)
         tmp = tempfile.TemporaryDirectory()
         self.addCleanup(tmp.cleanup)
         self.tmp = tmp.name
