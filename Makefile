@@ -189,8 +189,8 @@ $(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h include/*/*/*.h
 #  qr-check       the verdict screen's QR code, read by zbarimg, is the
 #                 run's summary
 #  uart-*         PCI and command-line UARTs carry the whole KTAP stream
-#  efivars        UEFI variables survive into the next boot, also after a
-#                 reset (five OVMF boots in a row: the longest job)
+#  efivars-*      UEFI variables survive into the next boot (two OVMF boots
+#                 in a row), also after a reset (three: the longest job)
 #  host-py        the harness's unit tests; they mostly wait on fake
 #                 emulators and timeouts, so they take no core of the bound
 test:
@@ -204,7 +204,8 @@ test:
 		--check qr-check "$(PYTHON) tests/harness/qr_check.py" \
 		--check uart-bios "$(PYTHON) tests/harness/uart_check.py qemu-bios" \
 		--check uart-uefi "$(PYTHON) tests/harness/uart_check.py qemu-uefi" \
-		--check efivars "$(PYTHON) tests/harness/efivars_check.py" \
+		--check efivars-summary "$(PYTHON) tests/harness/efivars_check.py --part summary" \
+		--check efivars-reset "$(PYTHON) tests/harness/efivars_check.py --part reset" \
 		--light host-py "$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'"
 
 bench-boot:
