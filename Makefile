@@ -49,7 +49,7 @@ KERNEL_ASM := $(wildcard boot/*.asm $(addsuffix /*.asm,$(KERNEL_DIRS)) cet/*.asm
 KERNEL_OBJ := $(patsubst %.c,$(B)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(B)/%.o,$(KERNEL_ASM))
 
 USER_LIB := $(B)/user/crt0.o $(B)/user/ulib.o $(B)/user/ulib_ctx.o $(B)/user/callchain.o \
-	$(B)/user/string.o
+	$(B)/user/klib_string.o
 USER_PROGS := selftest shstk task sig ctx ibt bench notes_none notes_shstk notes_both
 USER_ELF := $(patsubst %,$(B)/user/%.elf,$(USER_PROGS))
 
@@ -75,7 +75,7 @@ $(B)/%.o: %.c
 	$(Q)$(CC) $(KCFLAGS) -c -o $@ $<
 
 # Ring 3 uses the kernel's string functions, built with the user flags.
-$(B)/user/string.o: kernel/lib/string.c
+$(B)/user/klib_string.o: kernel/lib/string.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(UCFLAGS) -c -o $@ $<
@@ -163,7 +163,7 @@ host_src_qr-unit := tests/host/qr_unit.c kernel/report/qr.c kernel/report/qr_mat
 host_src_qr-render := tests/host/qr_render.c kernel/report/qr.c kernel/report/qr_matrix.c
 host_src_summary-tool := tests/host/summary_tool.c kernel/report/summary.c kernel/lib/sha256.c
 # The drawing code as the kernel has it; fb-unit also writes font.ppm and verdict.ppm.
-host_src_fb-unit := tests/host/fb_unit.c kernel/platform/fb.c kernel/report/fb_font.c \
+host_src_fb-unit := tests/host/fb_unit.c kernel/platform/fb.c kernel/platform/fb_font.c \
 	kernel/report/fbcon_grid.c kernel/report/fbcon_verdict.c
 
 host-test: host-units

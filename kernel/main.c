@@ -12,6 +12,7 @@
 #include "kernel/report/efivars.h"
 #include "kernel/platform/power.h"
 #include "kernel/report/report.h"
+#include "kernel/report/summary.h"
 #include "kernel/platform/smbios.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
@@ -109,6 +110,8 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	/* Where the TSC counts from reset (Bochs, most machines): what firmware and loader took. */
 	u64 tsc_entry = rdtsc();
 
+	/* The log hash covers every byte, so its sink comes before any output. */
+	console_add_sink(&summary_hash_sink);
 	serial_init();
 	console_add_sink(&serial_sink);
 	/* Keeps everything from here on until fbcon_init() can put it on screen. */

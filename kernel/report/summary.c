@@ -1,7 +1,8 @@
 /*
- * The result summary line (format in include/kernel/report/summary.h) and the running hash
- * of the console log it carries.
+ * The result summary line (format in include/kernel/report/summary.h) and
+ * the running hash of the console log it carries.
  */
+#include "console.h"
 #include "lib.h"
 #include "kernel/lib/sha256.h"
 #include "kernel/report/summary.h"
@@ -26,6 +27,11 @@ void summary_hash_update(const char *p, size_t n)
 		summary_hash_reset();
 	sha256_update(&summary_log, p, n);
 }
+
+const struct console_sink summary_hash_sink = {
+	.name = "summary log hash",
+	.write = summary_hash_update,
+};
 
 void summary_hash_take(struct summary *s)
 {

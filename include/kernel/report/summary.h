@@ -39,6 +39,7 @@
 #ifndef CETBED_SUMMARY_H
 #define CETBED_SUMMARY_H
 
+#include "console.h"
 #include "types.h"
 
 #define SUMMARY_VERSION 1
@@ -88,9 +89,12 @@ void summary_set_machine(struct summary *s, const char *model);
 void summary_set_bench(struct summary *s, const char *text);
 
 /*
- * The log hash: the console feeds every byte it writes; summary_hash_take()
- * stores the digest of everything fed so far in s, and feeding may go on.
+ * The log hash: the console feeds every byte it writes through
+ * summary_hash_sink (kernel_main adds it before any output);
+ * summary_hash_take() stores the digest of everything fed so far in s, and
+ * feeding may go on.
  */
+extern const struct console_sink summary_hash_sink;
 void summary_hash_update(const char *p, size_t n);
 void summary_hash_take(struct summary *s);
 void summary_hash_reset(void);
