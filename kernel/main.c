@@ -122,6 +122,7 @@ static void __noreturn kernel_main_stack(void *unused)
 void __noreturn kernel_main(u32 magic, u32 info_phys);
 void __noreturn kernel_main(u32 magic, u32 info_phys)
 {
+	/* Where the TSC counts from reset (Bochs, most machines): what firmware and loader took. */
 	tsc_at_entry = rdtsc();
 	/* The log hash covers every byte, so its sink comes before any output. */
 	console_add_sink(&summary_hash_sink);
@@ -148,6 +149,7 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 	diag("boot: kernel image at physical 0x%lx (linked for 0x%lx%s)",
 	     KERNEL_PHYS + kernel_phys_offset, KERNEL_PHYS,
 	     kernel_phys_offset ? ", relocated by the loader" : "");
+	diag("boot: TSC %lu at kernel entry", tsc_at_entry);
 	report_memmap();
 	if (boot.nr_mods) {
 		u64 bytes = 0;

@@ -135,10 +135,14 @@ bool signal_fault(struct trap_frame *f, u64 cr2)
 	struct fault_info fi = { .vector = f->vector, .error_code = f->error_code, .rip = f->rip,
 				 .cr2 = info.cr2 };
 	char what[160];
-	trap_describe(&fi, what, sizeof(what));
-	if (!t->proc->quiet)
-		diag("%s[%u]: signal %d to its handler: %s", t->proc->prog->name, t->id, signo,
-		     what);
+	if (t->proc->quiet_faults) {
+		t->proc->quiet_fault_count++;
+	} else {
+		trap_describe(&fi, what, sizeof(what));
+		if (!t->proc->quiet)
+			diag("%s[%u]: signal %d to its handler: %s", t->proc->prog->name, t->id,
+			     signo, what);
+	}
 	deliver(f, signo, &info);
 	return true;
 }

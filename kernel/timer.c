@@ -159,6 +159,24 @@ u32 timer_fast(bool on)
 	return TIMER_HZ * fast;
 }
 
+void timer_hold(bool on)
+{
+	u64 flags = read_rflags();
+	cli();
+	if (use_pit) {
+		u8 mask = inb(0x21);
+		outb(0x21, on ? mask | 0x01 : mask & ~0x01);
+	} else if (use_lapic) {
+		u32 lvt = apic_read(APIC_LVT_TIMER);
+		apic_write(APIC_LVT_TIMER, on ? lvt | APIC_LVT_MASKED : lvt & ~APIC_LVT_MASKED);
+		/* A deadline that passed while masked raised nothing: arm the next one. */
+		if (!on && deadline)
+			deadline_arm();
+	}
+	if (flags & BIT(9))
+		asm volatile("sti" ::: "memory");
+}
+
 bool timer_irq(u64 vector)
 {
 	if (vector == TIMER_VECTOR && use_lapic) {

@@ -22,6 +22,7 @@ USERPROG sig
 USERPROG ctx
 USERPROG ibt
 USERPROG fuzz
+USERPROG bench
 USERPROG notes_none
 USERPROG notes_shstk
 USERPROG notes_both

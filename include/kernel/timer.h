@@ -34,6 +34,12 @@ const struct calib *timer_calib(void);
 #define TIMER_FAST_FACTOR 10
 #define TIMER_FAST_MIN_TSC 100000
 u32 timer_fast(bool on);
+/*
+ * Masks the timer (on) or lets it tick again: with it held nothing
+ * interrupts ring 3, for benchmarks; ticks, preemption and the per-run
+ * watchdog stop meanwhile.
+ */
+void timer_hold(bool on);
 /* Ticks since timer_init, TIMER_HZ per second of (emulated) time. */
 extern volatile u64 timer_ticks;
 static inline u64 timer_ms_to_ticks(u64 ms)

@@ -57,6 +57,9 @@ struct uproc {
 	 * the console (thousands a run); output is still kept in out[].
 	 */
 	bool quiet;
+	/* Benchmarks: faults delivered to handlers are counted, not logged line by line. */
+	bool quiet_faults;
+	unsigned quiet_fault_count;
 	enum uproc_state state;
 	/* How the main task ended. */
 	long exit_code;

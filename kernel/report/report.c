@@ -11,6 +11,16 @@
 #include "lib.h"
 #include "kernel/report/qr.h"
 
+static char report_bench[SUMMARY_BENCH_TEXT + 1];
+
+void report_note_bench(const char *text)
+{
+	size_t n = strnlen(text, SUMMARY_BENCH_TEXT);
+
+	memcpy(report_bench, text, n);
+	report_bench[n] = '\0';
+}
+
 /* The CPU fields: what cpu_init read, and the microcode revision. */
 static void summary_fill_cpu(struct summary *s)
 {
@@ -42,6 +52,7 @@ const struct summary *report_summary(const struct verdict_info *vi, char *text, 
 		s.failing_truncated = true;
 	summary_fill_cpu(&s);
 	summary_set_machine(&s, smbios_machine());
+	summary_set_bench(&s, report_bench);
 	summary_hash_take(&s);
 	*len = summary_format(&s, text, size);
 	return &s;

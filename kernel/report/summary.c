@@ -76,6 +76,19 @@ void summary_add_failure(struct summary *s, unsigned number, bool error)
 	s->failing[i].error = error;
 }
 
+/* B goes out unescaped: only its own alphabet (keys, digits, ':' and ',') is kept. */
+void summary_set_bench(struct summary *s, const char *text)
+{
+	size_t n = 0;
+
+	for (; text && *text && n < SUMMARY_BENCH_TEXT; text++) {
+		char c = *text;
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ':' || c == ',')
+			s->bench[n++] = c;
+	}
+	s->bench[n] = '\0';
+}
+
 void summary_set_machine(struct summary *s, const char *model)
 {
 	size_t n = model ? strnlen(model, SUMMARY_MACHINE_MAX) : 0;
@@ -197,6 +210,10 @@ int summary_format(const struct summary *s, char *buf, size_t size)
 	summary_putf(&o, ";X=%s;H=", cet);
 	for (int i = 0; i < SUMMARY_HASH_BYTES; i++)
 		summary_putf(&o, "%02x", s->log_hash[i]);
+	if (s->bench[0]) {
+		summary_put(&o, ";B=", 3);
+		summary_put(&o, s->bench, strnlen(s->bench, sizeof(s->bench)));
+	}
 	summary_put(&o, ";M=", 3);
 	summary_put_escaped(&o, s->machine, strnlen(s->machine, sizeof(s->machine)),
 			    SUMMARY_MACHINE_TEXT);

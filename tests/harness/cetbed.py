@@ -18,10 +18,12 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench            # noqa: E402
+import benchcet         # noqa: E402
 import expect           # noqa: E402
 import htmlreport       # noqa: E402
 import junit            # noqa: E402
 import ktap             # noqa: E402
+import matrix           # noqa: E402
 import platforms        # noqa: E402
 import report           # noqa: E402
 import runner           # noqa: E402
@@ -163,6 +165,11 @@ def _emulator_tail(out, path, n=15):
 
 def cmd_run(args):
     plat = platforms.get(args.platform)
+    # A run with its own command line keeps its own files: the full run's
+    # log and JUnit file (and the report built from them) stay.
+    name = getattr(args, "name", None) or (
+        plat.name + "-cmdline" if args.cmdline is not None and
+        plat.family != "device" else plat.name)
     # A variant's own options (clearcpuid=..., timer=...) come first:
     # Platform.prepare() puts them before --cmdline.
     modules = None
@@ -179,7 +186,8 @@ def cmd_run(args):
                             args.cmdline, args.bochs3_root,
                             getattr(args, "device", None),
                             getattr(args, "baud", None) or 115200,
-                            modules=modules)
+                            modules=modules,
+                            tag=name if name != plat.name else None)
     path = expect_path(plat.expect_name, args.expect)
     expectations = expect.load_expectations(path)
     if not args.expect:
@@ -192,11 +200,6 @@ def cmd_run(args):
             expectations.update(more)
     launch = plat.prepare(ctx)
     timeout = args.timeout or plat.timeout
-    # A run with its own command line keeps its own files: the full run's
-    # log and JUnit file (and the report built from them) stay.
-    name = getattr(args, "name", None) or (
-        plat.name + "-cmdline" if args.cmdline is not None and
-        plat.family != "device" else plat.name)
     return execute(name, launch, timeout,
                    os.path.join(ctx.build, "results"), expectations, path,
                    verbose=args.verbose, kernel=ctx.kernel,
@@ -279,6 +282,30 @@ def cmd_run_all(args):
     bad = sum(1 for _, s in verdicts if s != EXIT_MATCH)
     print("platforms: %d passed, %d failed" % (len(verdicts) - bad, bad))
     return EXIT_MATCH if not bad else EXIT_MISMATCH
+
+
+def cmd_matrix(args):
+    """Platforms and checks side by side, bounded by the core count."""
+    build = os.path.abspath(args.build or os.path.join(ROOT, "build"))
+    results = os.path.join(build, "results")
+    passthrough = []
+    for opt in ("build", "kernel", "iso", "bochs3_root", "timeout"):
+        value = getattr(args, opt)
+        if value is not None:
+            passthrough += ["--" + opt.replace("_", "-"), str(value)]
+    for name in args.platforms:
+        platforms.get(name)
+    jobs = [matrix.platform_job(name, os.path.abspath(__file__),
+                                passthrough, results)
+            for name in args.platforms]
+    jobs += [matrix.command_job(n, c) for n, c in args.check or ()]
+    jobs += [matrix.command_job(n, c, weight=0) for n, c in args.light or ()]
+    names = [j.name for j in jobs]
+    dup = sorted(set(n for n in names if names.count(n) > 1))
+    if dup:
+        raise platforms.PlatformError("job names used twice: %s"
+                                      % ", ".join(dup))
+    return matrix.run(jobs, results, ROOT, args.jobs or os.cpu_count() or 1)
 
 
 def cmd_parse(args):
@@ -422,6 +449,15 @@ def cmd_bench_elf(args):
                           os.path.abspath(args.elf), args.build, args.kernel)
 
 
+def cmd_bench_cet(args):
+    names = args.platforms if args.platforms is not None else \
+        ([] if args.log else list(benchcet.PLATFORMS))
+    for name in names:
+        platforms.get(name)
+    return benchcet.main(ROOT, names, args.log or (), args.build,
+                         args.kernel, args.iso)
+
+
 def cmd_list(args):
     for p in platforms.PLATFORMS.values():
         if getattr(args, "matrix", False) and not p.matrix:
@@ -526,6 +562,24 @@ def parser():
     images(p)
     p.set_defaults(func=cmd_run_all)
 
+    p = sub.add_parser("matrix", help="platforms and checks side by side, "
+                       "at most --jobs CPU-bound ones at a time; non-zero "
+                       "if any fails")
+    p.add_argument("platforms", nargs="*", metavar="PLATFORM")
+    p.add_argument("--jobs", "-j", type=int, help="CPU-bound jobs at a "
+                   "time (the number of cores)")
+    p.add_argument("--check", nargs=2, action="append",
+                   metavar=("NAME", "COMMAND"), help="also run COMMAND "
+                   "(split like a shell would, not run by one); its exit "
+                   "status is its result")
+    p.add_argument("--light", nargs=2, action="append",
+                   metavar=("NAME", "COMMAND"), help="a check that mostly "
+                   "sleeps: runs at once, outside the --jobs bound")
+    p.add_argument("--timeout", type=float, help="seconds per platform")
+    p.add_argument("--bochs3-root", help="Debian 13 root holding Bochs 3.0")
+    images(p)
+    p.set_defaults(func=cmd_matrix)
+
     p = sub.add_parser("parse", help="judge a saved serial log")
     p.add_argument("log")
     p.add_argument("--platform", help="compare with this platform's "
@@ -584,6 +638,19 @@ def parser():
     p.add_argument("--kernel", help="kernel ELF (build/kernel.elf)")
     p.add_argument("--build", help="build directory (build/)")
     p.set_defaults(func=cmd_bench_elf)
+
+    p = sub.add_parser("bench-cet", help="CET cost microbenchmarks: boot "
+                       "with tests=bench_cet and print the figures side by "
+                       "side")
+    p.add_argument("--platforms", nargs="*", metavar="PLATFORM",
+                   help="platforms to boot (default: every emulator; none "
+                   "with --log)")
+    p.add_argument("--log", action="append", metavar="FILE",
+                   help="also a saved serial log of a bench_cet run, e.g. "
+                   "from a laptop (cetbed.py run serial --cmdline "
+                   "tests=bench_cet)")
+    images(p)
+    p.set_defaults(func=cmd_bench_cet)
 
     p = sub.add_parser("list", help="the platforms and their timeouts")
     p.add_argument("--matrix", action="store_true",

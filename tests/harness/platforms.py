@@ -2,6 +2,7 @@
 log appears, how long it may take and what its exit status means. The
 'serial' platform launches nothing: it listens to a real serial device."""
 
+import hashlib
 import os
 import shutil
 import stat
@@ -23,6 +24,7 @@ BOCHS3_BIN = "usr/bin/bochs-bin"
 BOCHS3_LOADER = "lib64/ld-linux-x86-64.so.2"
 BOCHS3_LIBS = ("lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu")
 BOCHS3_PLUGINS = "usr/lib/x86_64-linux-gnu/bochs/plugins"
+BOCHS3_ENV = "CETBED_BOCHS3"
 
 APT_QEMU = "apt-get install qemu-system-x86"
 APT_OVMF = "apt-get install ovmf"
@@ -85,7 +87,7 @@ class Platform:
 
     def workdir(self, ctx):
         """A private directory for this platform's generated files."""
-        return os.path.join(self.results(ctx), self.name)
+        return os.path.join(self.results(ctx), ctx.private_name(self.name))
 
     def check(self, ctx):
         if self.family == "device":
@@ -105,7 +107,14 @@ class Platform:
             _need_file(BOCHS_TERM, APT_BOCHS)
         else:
             root = ctx.bochs3_root
-            for f in (BOCHS3_BIN, BOCHS3_LOADER):
+            if ctx.bochs3_binary and not os.access(ctx.bochs3_binary, os.X_OK):
+                raise PlatformError(
+                    "%s=%s is not an executable: build it with 'make "
+                    "bochs-fast' or unset it" % (BOCHS3_ENV, ctx.bochs3_binary))
+            # An optimised build needs only the root's BIOS images.
+            need = (BOCHS_BIOS.lstrip("/"),) if ctx.bochs3_binary else \
+                (BOCHS3_BIN, BOCHS3_LOADER)
+            for f in need:
                 if not os.path.isfile(os.path.join(root, f)):
                     raise PlatformError(
                         "Bochs 3.0 root %s is missing or incomplete (no "
@@ -177,7 +186,17 @@ class Platform:
         where = os.path.abspath(work)
         # The term display needs a terminal type even with no terminal.
         env = {"TERM": "vt100"}
-        if self.family == "bochs3":
+        program_args = ["-rc", where + "/continue"]
+        if self.family == "bochs3" and ctx.bochs3_binary:
+            # An optimised build of the same Bochs (scripts/bochs-fast.sh)
+            # runs on the host, with the root's BIOS images; built without
+            # the debugger, it knows no -rc.
+            r = ctx.bochs3_root
+            bios = os.path.join(r, BOCHS_BIOS.lstrip("/"))
+            vga = os.path.join(r, BOCHS3_VGA.lstrip("/"))
+            prefix = [ctx.bochs3_binary]
+            program_args = []
+        elif self.family == "bochs3":
             # Debian 13's Bochs needs Debian 13's libc: it runs through the
             # root's own dynamic loader and libraries, without chroot (so
             # without root), and finds its plugins, BIOS images and terminal
@@ -202,8 +221,7 @@ class Platform:
             f.write(rc)
         with open(os.path.join(work, "continue"), "w") as f:
             f.write("c\n")
-        argv = prefix + ["-q", "-f", where + "/bochsrc",
-                         "-rc", where + "/continue"]
+        argv = prefix + ["-q", "-f", where + "/bochsrc"] + program_args
         return Launch(argv, where, serial_file=serial, env=env,
                       cmdline=ctx.cmdline, require=self.require)
 
@@ -232,9 +250,10 @@ def bochsrc(cpu, iso, vga, serial, bios=BOCHS_BIOS):
 
 def private_vars(ctx, name="qemu-uefi"):
     """OVMF writes its variable store; it gets a copy that only this
-    harness uses (one per platform, so variants may run side by side),
-    kept between runs because a fresh store boots slower."""
-    path = os.path.join(ctx.build, "results", "%s-vars.fd" % name)
+    harness uses (one per platform and run tag, so runs may go side by
+    side), kept between runs because a fresh store boots slower."""
+    path = os.path.join(ctx.build, "results",
+                        ctx.private_name(name) + "-vars.fd")
     if not os.path.isfile(path) or \
             os.path.getsize(path) != os.path.getsize(OVMF_VARS):
         shutil.copyfile(OVMF_VARS, path)
@@ -244,7 +263,8 @@ def private_vars(ctx, name="qemu-uefi"):
 def build_cmdline_iso(ctx, platform):
     """A command line reaches an ISO boot only through GRUB's config, so
     each one needs its own image."""
-    out = os.path.join(ctx.build, "results", "%s-cmdline.iso" % platform)
+    out = os.path.join(ctx.build, "results",
+                       "%s-cmdline.iso" % ctx.private_name(platform))
     script = os.path.join(ctx.root, "iso", "mkiso.sh")
     if not os.path.isfile(script):
         raise PlatformError("%s is missing: it builds the ISO that carries "
@@ -336,6 +356,16 @@ class Context:
         if os.path.isfile(selftest):
             mods.append((selftest, "test_shadow_stack"))
         return mods
+    # Names this run's private files (VARS copy, command-line ISO, Bochs
+    # work directory) so that runs going on at the same time never share
+    # one; None keeps the platform's own names.
+    tag: str = None
+    # An optimised Bochs 3.0 build to run instead of the root's (optional;
+    # from $CETBED_BOCHS3 when not given).
+    bochs3_binary: str = None
+
+    def private_name(self, platform):
+        return platform if not self.tag else "%s-%s" % (platform, self.tag)
 
     def __post_init__(self):
         self.root = os.path.abspath(self.root)
@@ -347,6 +377,10 @@ class Context:
                                    os.path.join(self.build, "cetbed.iso"))
         self.bochs3_root = os.path.abspath(
             self.bochs3_root or os.path.join(self.root, BOCHS3_ROOT))
+        self.bochs3_binary = self.bochs3_binary or \
+            os.environ.get(BOCHS3_ENV) or None
+        if self.bochs3_binary:
+            self.bochs3_binary = os.path.abspath(self.bochs3_binary)
 
 
 QEMU_TIMEOUT = 60

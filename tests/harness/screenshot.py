@@ -177,7 +177,7 @@ def main():
     cmdline = args.cmdline
     if not re.search(r"(^|\s)screen=", cmdline):
         cmdline = (cmdline + " screen=30").strip()
-    ctx = platforms.Context(ROOT, cmdline=cmdline)
+    ctx = platforms.Context(ROOT, cmdline=cmdline, tag="screen")
     results = os.path.join(ctx.build, "results")
     out = args.out or os.path.join(results, "qemu-uefi-screen.png")
     at_out = args.at_out or os.path.join(results, "qemu-uefi-console.png")

@@ -115,8 +115,20 @@ def decode(text):
         raise SummaryError("H: want 16 hex digits, got %r" % fields["H"])
     d["log_hash"] = fields["H"]
     d["machine"] = _unescape(fields["M"], "M")
+    d["bench"] = _bench(extra.pop("B")) if "B" in extra else {}
     d["extra"] = extra
     return d
+
+
+def _bench(text):
+    """B's value -> {key: median cycles}, in the order given."""
+    out = {}
+    for item in text.split(",") if text else ():
+        key, colon, value = item.partition(":")
+        if not colon or not re.match(r"[a-z0-9]+$", key) or key in out:
+            raise SummaryError("B: bad entry %r" % item)
+        out[key] = _number(value, "B " + key)
+    return out
 
 
 def problems(d):
@@ -302,6 +314,9 @@ def describe(d, names=None):
     lines.append("  cet: " + " ".join("%s=%d" % kv for kv in d["cet"].items()))
     lines.append("  machine: %s" % (d["machine"] or "(not given)"))
     lines.append("  log hash: %s" % d["log_hash"])
+    if d.get("bench"):
+        lines.append("  bench medians (TSC cycles): " + " ".join(
+            "%s=%d" % kv for kv in d["bench"].items()))
     lines.extend("  warning: " + p for p in problems(d))
     return lines
 

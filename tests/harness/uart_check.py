@@ -35,7 +35,7 @@ def _tests(result):
 
 def check(platform, build, out):
     plat = platforms.get(platform)
-    ctx = platforms.Context(ROOT, build=build, cmdline=CMDLINE)
+    ctx = platforms.Context(ROOT, build=build, cmdline=CMDLINE, tag="uart")
     launch = plat.prepare(ctx)
     results = os.path.join(ctx.build, "results")
     logs = {n: os.path.join(results, "uart-%s-%s.log" % (platform, n))

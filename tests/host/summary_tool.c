@@ -90,6 +90,8 @@ static int cmd_encode(void)
 			sum.microcode = (u32)x;
 		else if (!strncmp(line, "cet", 3))
 			sum.cet = (u32)x;
+		else if (!strncmp(line, "bench", 5))
+			summary_set_bench(&sum, val);
 		else if (!strncmp(line, "machine", 7))
 			summary_set_machine(&sum, val);
 		else if (!strncmp(line, "log", 3) && feed_log(val))

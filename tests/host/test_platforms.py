@@ -1,9 +1,11 @@
 """Launch recipes: the emulator command lines and generated Bochs files,
 checked without starting an emulator."""
 
+import hashlib
 import os
 import tempfile
 import unittest
+from unittest import mock
 
 import support
 import platforms
@@ -11,6 +13,11 @@ import platforms
 
 class Recipes(unittest.TestCase):
     def setUp(self):
+        # The recipes are Debian's, whatever optimised Bochs the caller uses.
+        env = mock.patch.dict(os.environ)
+        env.start()
+        self.addCleanup(env.stop)
+        os.environ.pop(platforms.BOCHS3_ENV, None)
         tmp = tempfile.TemporaryDirectory()
         self.addCleanup(tmp.cleanup)
         self.tmp = tmp.name
@@ -154,6 +161,39 @@ class Recipes(unittest.TestCase):
             self.ctx.build, "results", "bochs3-sapphire-rapids",
             "serial.log"))
         self.assertFalse(os.path.exists(os.path.join(r, "cetbed")))
+
+    def test_tagged_runs_keep_their_files_apart(self):
+        """Runs going on at the same time (make test) each get their own
+        VARS copy, command-line ISO and work directory."""
+        self.ctx.tag = "efivars"
+        s = " ".join(self.qemu("qemu-uefi").argv)
+        self.assertIn("unit=1,file=" + os.path.join(
+            self.ctx.build, "results", "qemu-uefi-efivars-vars.fd"), s)
+        self.assertEqual(platforms.get("bochs").workdir(self.ctx),
+                         os.path.join(self.ctx.build, "results",
+                                      "bochs-efivars"))
+        other = platforms.Context(support.ROOT, build=self.ctx.build + "2",
+                                  bochs3_root=self.ctx.bochs3_root)
+        plat = platforms.get("bochs3-tigerlake")
+        self.assertNotEqual(plat.workdir(self.ctx), plat.workdir(other))
+
+    def test_optimised_bochs3_runs_on_the_host(self):
+        self.ctx.bochs3_binary = "/opt/fast/bochs"
+        launch, rc = self.bochs("bochs3-tigerlake")
+        self.assertEqual(launch.argv[0], "/opt/fast/bochs")
+        self.assertNotIn("-rc", launch.argv)
+        self.assertIn("romimage: file=%s/usr/share/bochs/BIOS-bochs-latest, "
+                      "options=fastboot\n" % self.ctx.bochs3_root, rc)
+        self.assertIn("vgaromimage: file=%s/usr/share/bochs/"
+                      "VGABIOS-lgpl-latest\n" % self.ctx.bochs3_root, rc)
+        # It runs on the host, so it reads the ISO where it is.
+        self.assertIn("path=%s," % os.path.abspath(self.iso), rc)
+        with self.assertRaises(platforms.PlatformError) as cm:
+            os.makedirs(os.path.join(self.ctx.bochs3_root, "usr/bin"))
+            support.write(os.path.join(self.ctx.bochs3_root, "usr/bin/bochs"),
+                          "")
+            platforms.get("bochs3-tigerlake").check(self.ctx)
+        self.assertIn("make bochs-fast", str(cm.exception))
 
     def test_missing_root_is_an_error_not_a_skip(self):
         with self.assertRaises(platforms.PlatformError) as cm:

@@ -156,14 +156,30 @@ class RoundTrip(unittest.TestCase):
         self.assertTrue(d["machine"].startswith("Acme;Corp 100%, a very"))
         self.assertLessEqual(len(text.split(";M=")[1]), 40)
 
+    def test_bench_medians(self):
+        text = c_summary(bench="cr0:4,cr1:5,cp:1926", machine="Acme")
+        self.assertTrue(text.endswith(";B=cr0:4,cr1:5,cp:1926;M=Acme"), text)
+        d = summary.decode(text)
+        self.assertEqual(d["bench"], {"cr0": 4, "cr1": 5, "cp": 1926})
+        self.assertEqual(d["extra"], {})
+        self.assertIn("  bench medians (TSC cycles): cr0=4 cr1=5 cp=1926",
+                      summary.describe(d))
+        # No benchmark, no B; anything outside B's alphabet is dropped.
+        self.assertNotIn(";B=", c_summary(machine="Acme"))
+        self.assertIn(";B=cp:12;", c_summary(bench="cp:1;%2"))
+        with self.assertRaises(summary.SummaryError):
+            summary.decode(text.replace("cp:1926", "cp1926"))
+
     def test_worst_case_fits(self):
         text = c_summary(verdict=3, planned=99999, passed=99999,
                          skipped=99999, failed=99999, errors=99999,
                          fail=list(range(10000, 60000, 1000)),
                          vendor="%%%%%%%%%%%%", family="10e", model="ff",
                          stepping="f", microcode="ffffffff", cet="3f",
-                         machine="%" * 64)
-        self.assertLess(len(text), 256)
+                         machine="%" * 64,
+                         bench=",".join("k%d:99999999" % i for i in range(20)))
+        self.assertLess(len(text), 384)
+        self.assertEqual(len(text.split(";B=")[1].split(";")[0]), 128)
         d = summary.decode(text)
         self.assertEqual(d["planned"], 65535)
         self.assertEqual(d["cpu"]["vendor"], "%" * 12)

@@ -12,6 +12,8 @@
  */
 const struct summary *report_summary(const struct verdict_info *vi, char *text, size_t size,
 				     int *len);
+/* Benchmark medians for the summary's B field (kernel/bench/bench.c). */
+void report_note_bench(const char *text);
 /* Draws text as a QR code on the verdict screen; false if there is none. */
 bool report_draw_qr(const char *text, size_t len);
 

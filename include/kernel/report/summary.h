@@ -23,12 +23,17 @@
  *   H        first 8 bytes of the SHA-256 of the console output from its
  *            first byte through the verdict line, in hex (the host recomputes
  *            it from a serial log: summary.log_hash() in tests/harness)
+ *   B        only after a CET benchmark run (make bench-cet): the medians in
+ *            TSC cycles, "key:cycles" comma-separated in the order measured
+ *            (keys as in the "# bench:" lines); at most SUMMARY_BENCH_TEXT
+ *            characters, items that do not fit are left out whole
  *   M        machine model from SMBIOS, possibly empty; always last
  *
  * In C and M a byte outside 0x20..0x7e and each of "%;," is written %XX
  * (uppercase hex).  Counts are capped at 65535, F at SUMMARY_FAILING_TEXT
- * characters and M at SUMMARY_MACHINE_TEXT, so the line never exceeds
- * SUMMARY_TEXT_MAX - 1 characters; a usual run needs about 110.
+ * characters, B at SUMMARY_BENCH_TEXT and M at SUMMARY_MACHINE_TEXT, so the
+ * line never exceeds SUMMARY_TEXT_MAX - 1 characters; a usual run needs
+ * about 110, a benchmark run about 100 more.
  * tests/harness/summary.py decodes it.
  */
 #ifndef CETBED_SUMMARY_H
@@ -43,7 +48,8 @@
 #define SUMMARY_MACHINE_MAX 64  /* bytes kept from SMBIOS (SMBIOS_MACHINE_MAX) */
 #define SUMMARY_MACHINE_TEXT 40 /* characters of M, escapes included */
 #define SUMMARY_FAILING_TEXT 64 /* characters of F, "+" included */
-#define SUMMARY_TEXT_MAX 256
+#define SUMMARY_BENCH_TEXT 128 /* characters of B */
+#define SUMMARY_TEXT_MAX 384
 
 /* In the order of the kernel's verdict, least severe first. */
 enum summary_verdict { SUMMARY_SUCCESS, SUMMARY_SKIP, SUMMARY_FAILURE, SUMMARY_ERROR };
@@ -70,6 +76,7 @@ struct summary {
 	u32 family, model, stepping, microcode;
 	u32 cet; /* SUMMARY_CET_* */
 	char machine[SUMMARY_MACHINE_MAX + 1];
+	char bench[SUMMARY_BENCH_TEXT + 1]; /* B, empty when no benchmark ran */
 	u8 log_hash[SUMMARY_HASH_BYTES];
 };
 
@@ -78,6 +85,8 @@ void summary_init(struct summary *s);
 void summary_add_failure(struct summary *s, unsigned number, bool error);
 /* SMBIOS strings are space-padded; trailing blanks go. */
 void summary_set_machine(struct summary *s, const char *model);
+/* Benchmark medians as B holds them ("key:cycles,..."); only [a-z0-9:,] is kept. */
+void summary_set_bench(struct summary *s, const char *text);
 
 /*
  * The log hash: the console feeds every byte it writes through
