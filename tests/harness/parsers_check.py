@@ -43,13 +43,17 @@ def fetch_kunit(dest):
     if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
         return "apt-get and dpkg-deb are needed to fetch %s" % KUNIT_PKG
     with tempfile.TemporaryDirectory(dir=os.path.join(ROOT, "build")) as tmp:
-        got = subprocess.run(["apt-get", "download", KUNIT_PKG], cwd=tmp,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True)
-        debs = glob.glob(os.path.join(tmp, "*.deb"))
-        if got.returncode or not debs:
-            return "apt-get download %s failed:\n%s" % (KUNIT_PKG,
-                                                        got.stdout[-1500:])
+        # 'make selftest' (run first by make test) keeps the same package.
+        debs = glob.glob(os.path.join(ROOT, "build", "selftest",
+                                      KUNIT_PKG + "_*.deb"))
+        if not debs:
+            got = subprocess.run(["apt-get", "download", KUNIT_PKG], cwd=tmp,
+                                 stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)
+            debs = glob.glob(os.path.join(tmp, "*.deb"))
+            if got.returncode or not debs:
+                return "apt-get download %s failed:\n%s" % (
+                    KUNIT_PKG, got.stdout[-1500:])
         # The .deb holds a .tar.xz of the tree: stream out only the tool.
         cmd = ("dpkg-deb --fsys-tarfile '%s' | tar -xO "
                "./usr/src/%s.tar.xz | tar -xJ -C '%s' --wildcards '%s/*.py'"
