@@ -290,6 +290,12 @@ bool lx_signal_check(struct trap_frame *f)
 		if (!(ready & SIGMASK(sig)))
 			continue;
 		t->lx.sigpending &= ~SIGMASK(sig);
+		if (t->lx.tracer) {
+			int with = lx_ptrace_stop(sig);
+			if (!with)
+				continue;
+			sig = with; /* what the tracer chose to deliver */
+		}
 		u64 h = t->lx.proc->act[sig].handler;
 		if (h == SIG_IGN || (h == SIG_DFL && default_ignores(sig)))
 			continue;
@@ -444,6 +450,9 @@ long lx_send_signal(struct task *t, int sig, int code)
 		t->lx.sig_tkill |= SIGMASK(sig);
 	if (t->state == TASK_BLOCKED && t->lx.interruptible &&
 	    (SIGMASK(sig) & ~t->lx.sigmask))
+		task_wake(t);
+	/* SIGKILL ends a ptrace stop too. */
+	if (sig == LX_SIGKILL && t->lx.ptrace_stopped)
 		task_wake(t);
 	return 0;
 }
