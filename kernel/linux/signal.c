@@ -207,6 +207,15 @@ static void force_signal_cet(struct trap_frame *f, int sig, int code, u64 addr, 
 			     u64 cr2)
 {
 	struct task *t = current;
+
+	if (t->lx.tracer) {
+		/* A tracee stops for a fault's signal too; the tracer may drop or change it. */
+		int with = lx_ptrace_stop(sig);
+		if (!with)
+			return;
+		if (with != sig)
+			sig = with, code = LX_SI_USER, addr = 0;
+	}
 	struct lx_sigaction *act = &t->lx.proc->act[sig];
 	struct lx_siginfo info = { .signo = sig, .code = code, .addr = addr };
 

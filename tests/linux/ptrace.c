@@ -192,10 +192,30 @@ static void check_no_shstk_tracee(void)
 	LT_EQ(status, 0); /* exited 0: the SIGTRAP was not delivered */
 }
 
+/* A fault's signal stops a tracee too: INT3's SIGTRAP, dropped by the detach. */
+static void check_fault_stop(void)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (!pid) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(2);
+		asm volatile("int3");
+		_exit(7);
+	}
+	LT_EQ(waitpid(pid, &status, 0), pid);
+	LT_EQ(status, 0x57f); /* stopped by SIGTRAP, not killed by it (5) */
+	LT_EQ(ptrace(PTRACE_DETACH, pid, NULL, NULL), 0);
+	LT_EQ(waitpid(pid, &status, 0), pid);
+	LT_EQ(status, 0x700); /* INT3 is a trap: the child went on and exited 7 */
+}
+
 int lt_shstk_ptrace(int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	check_no_shstk_tracee();
+	check_fault_stop();
 	if (lt_failures)
 		return 1;
 	if (!cpu_has_shstk()) {
