@@ -155,6 +155,12 @@ long lx_sys_ptrace(u64 req, u64 pid, u64 addr, u64 data)
 
 	if (req == PTRACE_TRACEME)
 		return traceme();
+	if (req != PTRACE_GETREGSET && req != PTRACE_SETREGSET && req != PTRACE_DETACH) {
+		/* Not offered (PTRACE_ATTACH, PEEK/POKE...): named, whatever the pid. */
+		diag("%s: ptrace request %lu is not implemented: -EIO", current->proc->prog->name,
+		     req);
+		return -EIO;
+	}
 	t = stopped_tracee(pid);
 	if (!t)
 		return -ESRCH;
@@ -163,7 +169,7 @@ long lx_sys_ptrace(u64 req, u64 pid, u64 addr, u64 data)
 		return regset(t, false, addr, data);
 	case PTRACE_SETREGSET:
 		return regset(t, true, addr, data);
-	case PTRACE_DETACH:
+	default: /* PTRACE_DETACH */
 		if (data > LX_NSIG)
 			return -EIO;
 		t->lx.tracer = NULL;
@@ -171,9 +177,5 @@ long lx_sys_ptrace(u64 req, u64 pid, u64 addr, u64 data)
 		t->lx.ptrace_stopped = false;
 		task_wake(t);
 		return 0;
-	default:
-		diag("%s: ptrace request %lu is not implemented: -EIO", current->proc->prog->name,
-		     req);
-		return -EIO;
 	}
 }
