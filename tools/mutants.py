@@ -543,6 +543,8 @@ MUTANTS = {
                               ["linux_shstk_ptrace"], "bochs"),
     "lx-ptrace-no-fault-stop": ("kernel/linux/signal.c", "	if (t->lx.tracer) {\n		/* A tracee stops for a fault's",
                                 "	if (0) {\n		/* A tracee stops for a fault's", ["linux_shstk_ptrace"], "qemu-linux"),
+    "lx-ptrace-stop-not-trapped": ("kernel/linux/ptrace.c", "tracer->leader->lx.chld_code = CLD_TRAPPED;",
+                                   "tracer->leader->lx.chld_code = 1;", ["linux_shstk_ptrace"], "qemu-linux"),
     # Benchmarks: a fault counted quietly must still reach the handler
     # (bench_cet is opt-in; naming it is what selects it).
     "bench-quiet-fault-dropped": ("kernel/signal.c", "t->proc->quiet_fault_count++;",

@@ -167,6 +167,15 @@ static void __attribute__((noinline, noreturn)) run_ptrace(void)
 	exit(ret ? ret : LT_RESULT());
 }
 
+static volatile int chld_code, chld_status;
+
+static void on_chld(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	chld_code = si->si_code;
+	chld_status = si->si_status;
+}
+
 /*
  * A tracee without a shadow stack: the SSP regset is not active (ENODEV),
  * and a detach with signal 0 drops the SIGTRAP it stopped with.
@@ -175,8 +184,10 @@ static void check_no_shstk_tracee(void)
 {
 	int status = 0;
 	uint64_t ssp = 0;
-	pid_t pid = fork();
+	struct sigaction sa = { .sa_sigaction = on_chld, .sa_flags = SA_SIGINFO };
 
+	sigaction(SIGCHLD, &sa, NULL);
+	pid_t pid = fork();
 	if (!pid) {
 		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
 			_exit(2);
@@ -185,6 +196,10 @@ static void check_no_shstk_tracee(void)
 	}
 	LT_EQ(waitpid(pid, &status, 0), pid);
 	LT_EQ(status, 0x57f); /* stopped (0x7f) by SIGTRAP (5) */
+	/* The tracer heard of the stop: SIGCHLD, CLD_TRAPPED, the stop signal. */
+	LT_EQ(chld_code, CLD_TRAPPED);
+	LT_EQ(chld_status, SIGTRAP);
+	signal(SIGCHLD, SIG_DFL);
 	LT_EQ(regset(PTRACE_GETREGSET, pid, NT_X86_SHSTK_LINUX, &ssp, 8, NULL), -ENODEV);
 	LT_EQ(set_ssp(pid, 0x1000, 8), -ENODEV);
 	LT_EQ(ptrace(PTRACE_DETACH, pid, NULL, NULL), 0);
