@@ -22,8 +22,8 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# name: (file, old text, new text, tests that must fail[, platform[, command line]])
-# (a command line, for opt-in tests, on the ISO platforms only)
+# name: (file, old text, new text, tests that must fail[, platform])
+# (only the tests that must fail are booted, so opt-in tests work too)
 MUTANTS = {
     "fault-ec-compare": ("tests/check.c", "got->error_code == want->error_code",
                          "got->error_code == (want->error_code ^ 0x8000)",
@@ -530,6 +530,25 @@ MUTANTS = {
     # still sees IBT in CPUID and would expect enforcement.
     "lx-ibt-refusal-runs": ("kernel/linux/run.c", "	if (r->force_ibt && !cpu_feat_has(FEAT_IBT)) {",
                             "	if (0) {", ["linux_ibt"], "bochs-amd-like"),
+    # ptrace of a shadow-stack tracee (Linux's kernel/ptrace.c, fpu/regset.c).
+    "lx-ptrace-ssp-unaligned": ("kernel/linux/ptrace.c", "if (ssp >= LX_TASK_SIZE_MAX || (ssp & 7))",
+                                "if (ssp >= LX_TASK_SIZE_MAX)",
+                                ["linux_shstk_ptrace"], "bochs"),
+    "lx-ptrace-ssp-task-size": ("kernel/linux/ptrace.c", "if (ssp >= LX_TASK_SIZE_MAX || (ssp & 7))",
+                                "if (ssp > LX_TASK_SIZE_MAX || (ssp & 7))", ["linux_shstk_ptrace"], "bochs"),
+    "lx-ptrace-set-any-size": ("kernel/linux/ptrace.c", "	if (*len != SSP_REGSET_SIZE)\n		return -EINVAL;",
+                               "	if (*len > SSP_REGSET_SIZE)\n		return -EINVAL;",
+                               ["linux_shstk_ptrace"], "bochs"),
+    "lx-ptrace-any-tracer": ("kernel/linux/ptrace.c", "if (t->lx.tracer != current->lx.proc || !t->lx.ptrace_stopped)",
+                             "if (!t->lx.tracer || !t->lx.ptrace_stopped)", ["linux_shstk_ptrace"], "bochs"),
+    "lx-ptrace-detach-delivers": ("kernel/linux/ptrace.c", "		t->lx.ptrace_sig = (int)data;\n", "",
+                                  ["linux_shstk_ptrace"], "bochs"),
+    "lx-ptrace-set-ignored": ("kernel/linux/ptrace.c", "	cet_task_set(&t->cet, cet_task_u_cet(&t->cet), ssp);", "",
+                              ["linux_shstk_ptrace"], "bochs"),
+    "lx-ptrace-no-fault-stop": ("kernel/linux/signal.c", "	if (t->lx.tracer) {\n		/* A tracee stops for a fault's",
+                                "	if (0) {\n		/* A tracee stops for a fault's", ["linux_shstk_ptrace"], "qemu-linux"),
+    "lx-ptrace-stop-not-trapped": ("kernel/linux/ptrace.c", "tracer->leader->lx.chld_code = CLD_TRAPPED;",
+                                   "tracer->leader->lx.chld_code = 1;", ["linux_shstk_ptrace"], "qemu-linux"),
     # Benchmarks: a fault counted quietly must still reach the handler
     # (bench_cet is opt-in; naming it is what selects it).
     "bench-quiet-fault-dropped": ("kernel/signal.c", "t->proc->quiet_fault_count++;",

@@ -182,6 +182,15 @@ void lx_switch_in(struct task *t);
 /* From the timer: wakes tasks whose sleep or futex timeout is due. */
 void lx_timer_wake(void);
 
+/* ptrace.c */
+long lx_sys_ptrace(u64 req, u64 pid, u64 addr, u64 data);
+/* A traced task stops at signal delivery; returns the signal to deliver (0: none). */
+int lx_ptrace_stop(int sig);
+/* wait4: a child's ptrace stop not reported yet, as its wait status. */
+bool lx_ptrace_wait_stop(struct lx_proc *child, u32 *status);
+/* The tracer's process ends: its tracees are let go. */
+void lx_ptrace_release(struct lx_proc *tracer);
+
 /* cet.c */
 long lx_sys_arch_prctl(u64 code, u64 arg);
 long lx_sys_map_shadow_stack(u64 addr, u64 size, u64 flags);

@@ -23,6 +23,11 @@ struct lx_task {
 	bool in_wait4;
 	u64 fault_signal, fault_code, fault_addr; /* what ended it, for the report */
 	bool cp_report; /* a #CP or shadow-stack #PF ended it: the report was printed */
+	/* ptrace: the tracing process (PTRACE_TRACEME) and the signal-delivery stop. */
+	struct lx_proc *tracer;
+	int ptrace_sig;	      /* the signal it stopped with; on resume, the one to deliver */
+	bool ptrace_stopped;
+	bool ptrace_reported; /* the tracer's wait4 has seen this stop */
 };
 
 #endif

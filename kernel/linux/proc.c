@@ -199,6 +199,7 @@ static void proc_ended(struct lx_proc *lp, int wstatus)
 	if (!lp->exiting)
 		lp->wstatus = wstatus;
 	lp->ended = true;
+	lx_ptrace_release(lp);
 	/* SIGCHLD to the parent: CLD_EXITED (1) with the status, or CLD_KILLED (2) with the signal. */
 	struct task *pl = lp->parent ? lp->parent->leader : NULL;
 	if (pl && pl->state != TASK_ZOMBIE) {
@@ -278,6 +279,12 @@ long lx_sys_wait4(u64 upid, u64 ustatus, u64 options, u64 rusage)
 			if (!c->used || c->parent != me || (pid > 0 && c->pid != (unsigned)pid))
 				continue;
 			found = true;
+			u32 stop;
+			if (lx_ptrace_wait_stop(c, &stop)) {
+				if (ustatus && lx_copy_to_user(ustatus, &stop, 4))
+					return -EFAULT;
+				return c->pid;
+			}
 			if (!c->ended)
 				continue;
 			u32 st = (u32)c->wstatus;

@@ -207,6 +207,15 @@ static void force_signal_cet(struct trap_frame *f, int sig, int code, u64 addr, 
 			     u64 cr2)
 {
 	struct task *t = current;
+
+	if (t->lx.tracer) {
+		/* A tracee stops for a fault's signal too; the tracer may drop or change it. */
+		int with = lx_ptrace_stop(sig);
+		if (!with)
+			return;
+		if (with != sig)
+			sig = with, code = LX_SI_USER, addr = 0;
+	}
 	struct lx_sigaction *act = &t->lx.proc->act[sig];
 	struct lx_siginfo info = { .signo = sig, .code = code, .addr = addr };
 
@@ -290,6 +299,12 @@ bool lx_signal_check(struct trap_frame *f)
 		if (!(ready & SIGMASK(sig)))
 			continue;
 		t->lx.sigpending &= ~SIGMASK(sig);
+		if (t->lx.tracer) {
+			int with = lx_ptrace_stop(sig);
+			if (!with)
+				continue;
+			sig = with; /* what the tracer chose to deliver */
+		}
 		u64 h = t->lx.proc->act[sig].handler;
 		if (h == SIG_IGN || (h == SIG_DFL && default_ignores(sig)))
 			continue;
@@ -444,6 +459,9 @@ long lx_send_signal(struct task *t, int sig, int code)
 		t->lx.sig_tkill |= SIGMASK(sig);
 	if (t->state == TASK_BLOCKED && t->lx.interruptible &&
 	    (SIGMASK(sig) & ~t->lx.sigmask))
+		task_wake(t);
+	/* SIGKILL ends a ptrace stop too. */
+	if (sig == LX_SIGKILL && t->lx.ptrace_stopped)
 		task_wake(t);
 	return 0;
 }

@@ -178,6 +178,7 @@ static long dispatch(struct trap_frame *f, bool *restore_all)
 	case 63: return sys_uname(a0);
 	case 89: return lx_sys_readlink(a0, a1, a2);
 	case 96: return sys_gettimeofday(a0, a1);
+	case 101: return lx_sys_ptrace(a0, a1, a2, a3);
 	case 102: case 104: case 107: case 108: return 0; /* root */
 	case 110: return sys_getppid();
 	case 131: return lx_sys_sigaltstack(a0, a1, f);
