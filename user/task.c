@@ -21,6 +21,8 @@ static u8 stacks[TK_THREADS_N][STACK_SIZE] __attribute__((aligned(16)));
 volatile u64 thread_ssp[TK_THREADS_N];
 static volatile u64 shared_value = 1;
 static volatile int vfork_child_ran;
+/* Set by the vfork parent as soon as it runs again; the child must never see it. */
+static volatile int vfork_parent_back;
 static int faulty_mode;
 
 static long fail(const char *what, u64 value, long code)
@@ -193,6 +195,15 @@ static __attribute__((noinline, noreturn)) void vfork_child(u64 parent_ssp)
 	/* On the parent's shadow stack, below where the parent stopped. */
 	if (parent_ssp && !(min < parent_ssp && min > parent_ssp - 8 * PAGE))
 		sys_exit(8);
+	/*
+	 * Give a parent that was not suspended every chance to run: it would
+	 * set vfork_parent_back at once.  Without this, a preempted child could
+	 * finish before such a parent looked, and the test would pass.
+	 */
+	for (int i = 0; i < 8; i++)
+		sys_yield();
+	if (vfork_parent_back)
+		sys_exit(6);
 	vfork_child_ran = 1; /* memory is shared: the parent sees this */
 	sys_exit(r ? 1 : 7);
 }
@@ -205,6 +216,7 @@ static long vfork_case(void)
 		vfork_child(before);
 	if (pid < 0)
 		return 1;
+	vfork_parent_back = 1;
 	/*
 	 * The parent was suspended until the child ended.  If not, both run on
 	 * this stack: leave at once, through no call or return.
