@@ -32,6 +32,7 @@ static const struct lt_case cases[] = {
 	{ "shstk_prctl_rules", lt_shstk_prctl_rules },
 	{ "shstk_forced", lt_shstk_forced },
 	{ "shstk_vfork", lt_shstk_vfork },
+	{ "clone_bad_tls", lt_clone_bad_tls },
 };
 
 int lt_failures;
