@@ -74,10 +74,13 @@ ASM_OFFSETS := $(B)/include/asm-offsets.inc
 # tests/linux: one static glibc program, one run per case (argv[0] names it),
 # carried as a boot module of the default image and run by the Linux personality.
 LINUX_PROG := $(B)/linux/cetbed-linux
+# The Linux-ABI system-call fuzzer (tests/linux/fuzz), a module of its own boots.
+LXFUZZ := $(B)/linux/lxfuzz
 LINUX_CFLAGS := -std=gnu11 -static -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
 	-MMD -MP
 LINUX_RUNS := hello;printf_float;malloc_stress;argv_auxv one two;pthread_mutex;fork_wait;\
-	signal_siginfo;mmap_faults;fork_bomb;time_sleep;output_flood;clone_bad_tls;shstk_enable;shstk_recursion;\
+	signal_siginfo;mmap_faults;fork_bomb;time_sleep;output_flood;clone_bad_tls;mm_range_rules;\
+	shstk_enable;shstk_recursion;\
 	shstk_smashed_return;shstk_pivot;shstk_signal;shstk_fork_threads;shstk_vfork;shstk_wrss;\
 	shstk_prctl_rules;shstk=on shstk_forced
 LINUX_RUNS := $(subst ; ,;,$(LINUX_RUNS))
