@@ -46,6 +46,9 @@ int lt_mm_range_rules(int argc, char **argv)
 	LT_EQ(errno, EFAULT);
 	LT_EQ(syscall(SYS_read, fd, low_buf, ~0UL), -1);
 	LT_EQ(errno, EFAULT);
+	/* A buffer that runs past the top of the user half, even for /dev/null. */
+	LT_EQ(syscall(SYS_write, fd, TASK_SIZE_MAX - 8, 16UL), -1);
+	LT_EQ(errno, EFAULT);
 	LT_EQ(syscall(SYS_write, fd, low_buf, 0x80000000UL), MAX_RW_COUNT);
 	LT_EQ(syscall(SYS_write, fd, low_buf, sizeof(low_buf)), (long)sizeof(low_buf));
 	close(fd);

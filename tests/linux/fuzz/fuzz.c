@@ -252,28 +252,29 @@ static void report(const struct fz_ends *e, u64 ns)
 	fz_putu(e->exited);
 	fz_puts(" exited, ");
 	fz_putu(e->signalled);
-	fz_puts(" killed by a signal (");
-	for (int s = 1, first = 1; s <= 64; s++)
-		if (e->sig[s]) {
-			fz_puts(first ? "" : ", ");
-			fz_puts("signal ");
-			fz_putu((u64)s);
-			fz_puts(": ");
-			fz_putu(e->sig[s]);
-			first = 0;
-		}
-	fz_puts("), ");
+	fz_puts(" killed by a signal, ");
 	fz_putu(e->spawn_fail);
 	fz_puts(" spawns refused; ");
 	fz_putu(ctl.shstk_instances);
 	fz_puts(" ran with shadow stacks (off, on, on with WRSS in turn where enabling works)\n");
+	fz_puts("lxfuzz: signals that ended instances (signal:count):");
+	for (int s = 1; s <= 64; s++)
+		if (e->sig[s]) {
+			fz_puts(" ");
+			fz_putu((u64)s);
+			fz_puts(":");
+			fz_putu(e->sig[s]);
+		}
+	fz_puts("\n");
 	fz_puts("lxfuzz: ");
 	fz_putu(ns / 1000000);
 	fz_puts(" ms of platform time, ");
 	fz_putu(ns ? made * 1000000000UL / ns : 0);
 	fz_puts(" calls/s\n");
-	fz_puts("lxfuzz: per call:");
+	/* Eight to a line: the kernel's console breaks lines at 200 characters. */
 	for (unsigned i = 0; i < fz_table_size(); i++) {
+		if (i % 8 == 0)
+			fz_puts(i ? "\nlxfuzz: per call:" : "lxfuzz: per call:");
 		fz_puts(" ");
 		fz_puts(fz_table_name(i));
 		fz_puts("=");
