@@ -189,8 +189,9 @@ static u64 ts(void)
 {
 	u64 *t = (u64 *)(arena() + 0x800);
 	switch (rnd() % 5) {
-	case 0: return POOL(0xffffffff80000000UL, 0x0000800000000000UL, 0x1000, 3);
-	case 1: return arena() + FZ_GUARD_PAGE * PAGE + 8;
+	/* No call can map these (an instance may map 0x1000 or its guard page). */
+	case 0: return POOL(0xffffffff80000000UL, 0x0000800000000000UL, 3);
+	case 1: return POOL(0, 0x00007ffffffffff8UL, 0xfffffffffffffff0UL);
 	case 2: t[0] = 0; t[1] = 1000000000UL + rnd() % 1000; break; /* tv_nsec too big */
 	case 3: t[0] = (u64)-1; t[1] = 0; break;		      /* negative */
 	default: t[0] = 0; t[1] = rnd() % 200000; break;
@@ -401,6 +402,17 @@ void fz_call(u64 index)
 			a[1] = (u64)act;
 	}
 	make_safe(nr, a);
+#ifdef FZ_TRACE
+	fz_puts("trace ");
+	fz_putu(index);
+	fz_puts(" nr ");
+	fz_putu(nr);
+	for (int k = 0; k < 6; k++) {
+		fz_puts(" ");
+		fz_putx(a[k]);
+	}
+	fz_puts("\n");
+#endif
 	u64 t0 = __builtin_ia32_rdtsc();
 	long ret = nr >= 56 && nr <= 58 ? fz_clone(nr, a) : fz_syscall(nr, a);
 	ctl.tsc_call[i] += __builtin_ia32_rdtsc() - t0;

@@ -1,5 +1,6 @@
 /*
- * lxfuzz SEED CALLS: makes CALLS random Linux system calls; call i draws
+ * lxfuzz SEED CALLS [FIRST]: makes calls FIRST (default 0) to CALLS-1, each
+ * a random Linux system call; call i draws
  * its number and arguments from (SEED, i) alone, so the same two numbers
  * replay a run call for call (only results reused from earlier calls, such
  * as shadow stacks mapped and children made, depend on the calls before).
@@ -232,9 +233,9 @@ static int run_instances(struct fz_ends *e)
 	return 0;
 }
 
-static void report(const struct fz_ends *e, u64 ns)
+static void report(const struct fz_ends *e, u64 ns, u64 first)
 {
-	u64 made = ctl.next < ctl.calls ? ctl.next : ctl.calls;
+	u64 made = (ctl.next < ctl.calls ? ctl.next : ctl.calls) - first;
 	fz_puts("lxfuzz: ");
 	fz_putu(made);
 	fz_puts(" calls, ");
@@ -316,10 +317,12 @@ int fz_main(u64 *sp)
 	struct fz_ends e;
 
 	memset(&e, 0, sizeof(e));
-	if (argc != 3 || parse_u64(argv[1], &ctl.seed) || parse_u64(argv[2], &ctl.calls)) {
-		fz_puts("usage: lxfuzz SEED CALLS (decimal or 0x hex)\n");
+	if (argc < 3 || argc > 4 || parse_u64(argv[1], &ctl.seed) ||
+	    parse_u64(argv[2], &ctl.calls) || (argc == 4 && parse_u64(argv[3], &ctl.next))) {
+		fz_puts("usage: lxfuzz SEED CALLS [FIRST] (decimal or 0x hex; calls FIRST..CALLS-1)\n");
 		sys(231, 2, 0, 0, 0);
 	}
+	u64 first = ctl.next;
 	ctl.img_lo = (u64)__executable_start & ~(PAGE - 1);
 	ctl.img_hi = ((u64)_end + PAGE - 1) & ~(PAGE - 1);
 	/* Our stack and the environment above it: 1 MiB below here up to the top. */
@@ -337,7 +340,7 @@ int fz_main(u64 *sp)
 
 	u64 t0 = now_ns();
 	int err = run_instances(&e);
-	report(&e, now_ns() - t0);
+	report(&e, now_ns() - t0, first);
 	if (ctl.bad_why) {
 		fz_puts("lxfuzz: FAIL call ");
 		fz_putu(ctl.bad_index);
