@@ -99,7 +99,7 @@ const char *fz_table_name(unsigned i)
 
 /* splitmix64: call i's generator starts from (seed, i) alone. */
 static u64 rng_state;
-static u64 rnd(void)
+static u64 fz_rnd(void)
 {
 	u64 z = (rng_state += 0x9e3779b97f4a7c15UL);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
@@ -107,31 +107,31 @@ static u64 rnd(void)
 	return z ^ (z >> 31);
 }
 
-static u64 pick(const u64 *pool, u64 n)
+static u64 fz_pick(const u64 *pool, u64 n)
 {
-	return pool[rnd() % n];
+	return pool[fz_rnd() % n];
 }
 
 #define POOL(...)                                                                  \
 	({                                                                         \
 		const u64 p_[] = { __VA_ARGS__ };                                  \
-		pick(p_, sizeof(p_) / sizeof(p_[0]));                              \
+		fz_pick(p_, sizeof(p_) / sizeof(p_[0]));                              \
 	})
 
-static u64 arena(void)
+static u64 fz_arena(void)
 {
 	return ctl.region + FZ_STACK_PAGES * PAGE;
 }
 
-static u64 ptr(void)
+static u64 fz_ptr(void)
 {
-	u64 a = arena();
-	switch (rnd() % 16) {
+	u64 a = fz_arena();
+	switch (fz_rnd() % 16) {
 	case 0: return 0;
-	case 1: return a + (rnd() % (FZ_ARENA_PAGES * PAGE / 8)) * 8;
-	case 2: return a + rnd() % (FZ_ARENA_PAGES * PAGE); /* unaligned too */
-	case 3: return a + FZ_GUARD_PAGE * PAGE - 1 - rnd() % 8; /* straddles the guard */
-	case 4: return a + FZ_GUARD_PAGE * PAGE + rnd() % PAGE;	 /* in the guard page */
+	case 1: return a + (fz_rnd() % (FZ_ARENA_PAGES * PAGE / 8)) * 8;
+	case 2: return a + fz_rnd() % (FZ_ARENA_PAGES * PAGE); /* unaligned too */
+	case 3: return a + FZ_GUARD_PAGE * PAGE - 1 - fz_rnd() % 8; /* straddles the guard */
+	case 4: return a + FZ_GUARD_PAGE * PAGE + fz_rnd() % PAGE;	 /* in the guard page */
 	case 5:
 		return POOL(0xffff800000000000UL, 0xffffffff80000000UL, 0xffffffff80200000UL,
 			    0xfffffe0000000000UL, 0xfffffc0000000000UL, 0xffffffffffffffffUL,
@@ -140,43 +140,43 @@ static u64 ptr(void)
 		return POOL(0x0000800000000000UL, 0x8000000000000000UL, 0x00007ffffffff000UL,
 			    0x00007ffffffffff8UL, 0x0000ffffffffffffUL, 0x7fffffffffffffffUL);
 	case 7: {
-		u64 s = ctl.shstk[rnd() % FZ_SHSTKS];
+		u64 s = ctl.shstk[fz_rnd() % FZ_SHSTKS];
 		return s ? s + POOL(0, 8, 0xff8, 0x1000, (u64)-8, (u64)-0x1000, 3) : a;
 	}
 	case 8: {
 		u64 s = fz_rdssp();
 		return s ? s + POOL(0, 8, (u64)-8, 0x1000, 1) : a + 64;
 	}
-	case 9: return 0x00007e0000000000UL + rnd() % (1UL << 32); /* cetbed's legacy bitmap */
+	case 9: return 0x00007e0000000000UL + fz_rnd() % (1UL << 32); /* cetbed's legacy bitmap */
 	case 10: return POOL(0x1000, 0xfff, 0x400000, 0x100000000UL, 0x10000);
-	case 11: return ctl.region + rnd() % (FZ_STACK_PAGES * PAGE); /* the instance's stack */
-	case 12: return rnd();
-	case 13: return rnd() & 0x00007ffffffff000UL;
-	default: return a + (rnd() % 64) * 64;
+	case 11: return ctl.region + fz_rnd() % (FZ_STACK_PAGES * PAGE); /* the instance's stack */
+	case 12: return fz_rnd();
+	case 13: return fz_rnd() & 0x00007ffffffff000UL;
+	default: return a + (fz_rnd() % 64) * 64;
 	}
 }
 
-static u64 len(void)
+static u64 fz_len(void)
 {
-	switch (rnd() % 4) {
+	switch (fz_rnd() % 4) {
 	case 0: return POOL(0, 1, 7, 8, 4095, 4096, 4097, 8192, 0x10000);
 	case 1:
 		return POOL(1UL << 20, 1UL << 32, 1UL << 47, ~0UL, ~0UL - 4095, 1UL << 63,
 			    0x7ffffffff000UL, 0x80000000UL);
-	case 2: return rnd() % (4 * PAGE);
-	default: return (rnd() % 32) * PAGE;
+	case 2: return fz_rnd() % (4 * PAGE);
+	default: return (fz_rnd() % 32) * PAGE;
 	}
 }
 
-static u64 pid(void)
+static u64 fz_pid(void)
 {
-	switch (rnd() % 6) {
+	switch (fz_rnd() % 6) {
 	case 0: return ctl.my_pid;
-	case 1: return ctl.kids[rnd() % FZ_KIDS];
+	case 1: return ctl.kids[fz_rnd() % FZ_KIDS];
 	case 2: return POOL(0, (u64)-1, (u64)-2, 0x7fffffff, 0x80000000UL, 1, 2, 3);
 	case 3: return (u64)fz_syscall(186, (u64[6]){ 0 }); /* gettid */
-	case 4: return ctl.my_pid | (rnd() << 32); /* garbage above the low 32 bits */
-	default: return rnd() % 64;
+	case 4: return ctl.my_pid | (fz_rnd() << 32); /* garbage above the low 32 bits */
+	default: return fz_rnd() % 64;
 	}
 }
 
@@ -185,58 +185,58 @@ static u64 pid(void)
  * pointer the kernel cannot read; never arena words of unknown value,
  * which could ask for a sleep longer than the run.
  */
-static u64 ts(void)
+static u64 fz_ts(void)
 {
-	u64 *t = (u64 *)(arena() + 0x800);
-	switch (rnd() % 5) {
+	u64 *t = (u64 *)(fz_arena() + 0x800);
+	switch (fz_rnd() % 5) {
 	/* No call can map these (an instance may map 0x1000 or its guard page). */
 	case 0: return POOL(0xffffffff80000000UL, 0x0000800000000000UL, 3);
 	case 1: return POOL(0, 0x00007ffffffffff8UL, 0xfffffffffffffff0UL);
-	case 2: t[0] = 0; t[1] = 1000000000UL + rnd() % 1000; break; /* tv_nsec too big */
+	case 2: t[0] = 0; t[1] = 1000000000UL + fz_rnd() % 1000; break; /* tv_nsec too big */
 	case 3: t[0] = (u64)-1; t[1] = 0; break;		      /* negative */
-	default: t[0] = 0; t[1] = rnd() % 200000; break;
+	default: t[0] = 0; t[1] = fz_rnd() % 200000; break;
 	}
 	return (u64)t;
 }
 
-static u64 path(void)
+static u64 fz_path(void)
 {
 	static const char *const paths[] = { "/dev/null", "/proc/self/maps", "/proc/self/mem",
 					     "/proc/self/exe", "", "/", "/nonexistent",
 					     "/proc/self/maps/x" };
-	if (rnd() % 3 == 0)
-		return ptr();
-	return (u64)paths[rnd() % (sizeof(paths) / sizeof(paths[0]))];
+	if (fz_rnd() % 3 == 0)
+		return fz_ptr();
+	return (u64)paths[fz_rnd() % (sizeof(paths) / sizeof(paths[0]))];
 }
 
-static u64 arg(int kind)
+static u64 fz_arg(int kind)
 {
 	switch (kind) {
-	case K_PTR: return ptr();
-	case K_LEN: return len();
+	case K_PTR: return fz_ptr();
+	case K_LEN: return fz_len();
 	case K_FD: return POOL(0, 1, 2, 3, 4, 5, 15, 16, 100, (u64)-1, (u64)-100, 0x100000003UL);
-	case K_FLAGS: return rnd() % 3 ? rnd() & POOL(0xff, 0x1ff, 0xfff, 0x1fffff) : rnd();
-	case K_PROT: return rnd() % 8 ? rnd() % 8 : rnd();
-	case K_PID: return pid();
-	case K_SIG: return rnd() % 8 ? rnd() % 66 : rnd();
-	case K_TS: return ts();
-	case K_PATH: return path();
+	case K_FLAGS: return fz_rnd() % 3 ? fz_rnd() & POOL(0xff, 0x1ff, 0xfff, 0x1fffff) : fz_rnd();
+	case K_PROT: return fz_rnd() % 8 ? fz_rnd() % 8 : fz_rnd();
+	case K_PID: return fz_pid();
+	case K_SIG: return fz_rnd() % 8 ? fz_rnd() % 66 : fz_rnd();
+	case K_TS: return fz_ts();
+	case K_PATH: return fz_path();
 	case K_CLONE: {
 		/* CSIGNAL, VM, FS, FILES, SIGHAND, VFORK, PARENT, THREAD, SETTLS, *TID. */
-		u64 f = rnd() & 0x013f4fffUL;
-		return rnd() % 8 ? f : rnd();
+		u64 f = fz_rnd() & 0x013f4fffUL;
+		return fz_rnd() % 8 ? f : fz_rnd();
 	}
 	case K_ARCH:
-		return rnd() % 8 ? POOL(0x1001, 0x1002, 0x1003, 0x1004, 0x5001, 0x5002, 0x5003,
+		return fz_rnd() % 8 ? POOL(0x1001, 0x1002, 0x1003, 0x1004, 0x5001, 0x5002, 0x5003,
 					0x5004, 0x5005, 0x3001, 0x3002, 0x2001, 0x4001, 0x5006)
-				 : rnd() % 0x10000;
-	case K_SMALL: return rnd() % 8 ? rnd() % 16 : rnd();
-	case K_ANY: return rnd();
+				 : fz_rnd() % 0x10000;
+	case K_SMALL: return fz_rnd() % 8 ? fz_rnd() % 16 : fz_rnd();
+	case K_ANY: return fz_rnd();
 	default: return 0;
 	}
 }
 
-static int overlaps(u64 a, u64 end, u64 lo, u64 hi)
+static int fz_overlaps(u64 a, u64 end, u64 lo, u64 hi)
 {
 	return a < hi && end > lo;
 }
@@ -246,18 +246,18 @@ static int overlaps(u64 a, u64 end, u64 lo, u64 hi)
  * stack alone (the instance shares them): a range reaching into either is
  * cut short in front of it, or moved to the arena if it starts inside.
  */
-static void spare_supervisor(u64 *a, u64 *n)
+static void fz_spare_supervisor(u64 *a, u64 *n)
 {
 	u64 end = *a + *n < *a ? ~0UL : *a + *n;
 	const u64 lo[2] = { ctl.img_lo, ctl.stk_lo }, hi[2] = { ctl.img_hi, USER_TOP };
 	for (int i = 0; i < 2; i++) {
-		if (!overlaps(*a, end, lo[i], hi[i]))
+		if (!fz_overlaps(*a, end, lo[i], hi[i]))
 			continue;
 		if (*a < lo[i]) {
 			*n = lo[i] - *a;
 			end = lo[i];
 		} else {
-			*a = arena();
+			*a = fz_arena();
 			*n = end - *a < FZ_ARENA_PAGES * PAGE ? end - *a : FZ_ARENA_PAGES * PAGE;
 			end = *a + *n;
 		}
@@ -265,17 +265,17 @@ static void spare_supervisor(u64 *a, u64 *n)
 }
 
 /* The few changes that keep the supervisor alive; the rest stays random. */
-static void make_safe(u64 nr, u64 *a)
+static void fz_make_safe(u64 nr, u64 *a)
 {
 	switch (nr) {
 	case 9:
 		if (a[3] & 0x100010) /* MAP_FIXED / MAP_FIXED_NOREPLACE */
-			spare_supervisor(&a[0], &a[1]);
+			fz_spare_supervisor(&a[0], &a[1]);
 		break;
 	case 10:
 	case 11:
 	case 28:
-		spare_supervisor(&a[0], &a[1]);
+		fz_spare_supervisor(&a[0], &a[1]);
 		break;
 	case 1:
 	case 20:
@@ -299,7 +299,7 @@ static void make_safe(u64 nr, u64 *a)
 	}
 }
 
-static void record_bad(u64 index, u64 nr, const u64 *a, long ret, const char *why)
+static void fz_record_bad(u64 index, u64 nr, const u64 *a, long ret, const char *why)
 {
 	if (ctl.bad_why)
 		return;
@@ -312,28 +312,28 @@ static void record_bad(u64 index, u64 nr, const u64 *a, long ret, const char *wh
 }
 
 /* A value, or -errno with errno in Linux's range; some calls say more. */
-static void check(u64 index, u64 nr, const u64 *a, long ret, int unimplemented)
+static void fz_check(u64 index, u64 nr, const u64 *a, long ret, int unimplemented)
 {
 	if (ret < 0 && ret >= -4095) {
 		ctl.errnos++;
 		if (-ret > EHWPOISON)
-			record_bad(index, nr, a, ret, "-errno beyond Linux's errno range");
+			fz_record_bad(index, nr, a, ret, "-errno beyond Linux's errno range");
 		else if (unimplemented && ret != -ENOSYS)
-			record_bad(index, nr, a, ret, "an unimplemented number must give -ENOSYS");
+			fz_record_bad(index, nr, a, ret, "an unimplemented number must give -ENOSYS");
 		return;
 	}
 	ctl.values++;
 	if (ret < 0)
-		record_bad(index, nr, a, ret, "negative, but not -errno");
+		fz_record_bad(index, nr, a, ret, "negative, but not -errno");
 	else if (unimplemented)
-		record_bad(index, nr, a, ret, "an unimplemented number succeeded");
+		fz_record_bad(index, nr, a, ret, "an unimplemented number succeeded");
 	else if ((nr == 9 || nr == 453) && ((ret & (PAGE - 1)) || (u64)ret >= 0x800000000000UL))
-		record_bad(index, nr, a, ret, "a mapping that is not a user page address");
+		fz_record_bad(index, nr, a, ret, "a mapping that is not a user page address");
 	else if ((nr == 10 || nr == 11 || nr == 28) && a[0] >= USER_TOP && a[1])
 		/* mm/mmap.c, mprotect.c, madvise.c: nothing there is the caller's. */
-		record_bad(index, nr, a, ret, "a change to pages outside the user half succeeded");
+		fz_record_bad(index, nr, a, ret, "a change to pages outside the user half succeeded");
 	else if ((nr == 39 || nr == 186) && ret == 0)
-		record_bad(index, nr, a, ret, "a process or thread id of 0");
+		fz_record_bad(index, nr, a, ret, "a process or thread id of 0");
 }
 
 /*
@@ -347,21 +347,21 @@ static void fz_handler(int sig)
 }
 
 /* A rt_sigreturn frame (Linux's ucontext + siginfo) of random words. */
-static void __attribute__((noreturn)) forged_sigreturn(void)
+static void __attribute__((noreturn)) fz_forge_sigreturn(void)
 {
-	u64 *f = (u64 *)(arena() + PAGE + (rnd() % 64) * 8);
+	u64 *f = (u64 *)(fz_arena() + PAGE + (fz_rnd() % 64) * 8);
 	for (int i = 0; i < 64; i++)
-		f[i] = rnd() % 4 ? arg(rnd() % 2 ? K_PTR : K_SMALL) : rnd();
+		f[i] = fz_rnd() % 4 ? fz_arg(fz_rnd() % 2 ? K_PTR : K_SMALL) : fz_rnd();
 	/* uc_mcontext: r8 at word 5 ... rip at 21, eflags 22, csgsfs 23, fpstate 28. */
-	f[21] = rnd() % 3 ? (u64)fz_landing : ptr();
-	f[20] = rnd() % 2 ? (u64)(f + 40) : ptr(); /* rsp */
-	f[23] = rnd() % 2 ? 0x33 | (0x2bUL << 48) : rnd();
-	if (rnd() % 2)
+	f[21] = fz_rnd() % 3 ? (u64)fz_landing : fz_ptr();
+	f[20] = fz_rnd() % 2 ? (u64)(f + 40) : fz_ptr(); /* rsp */
+	f[23] = fz_rnd() % 2 ? 0x33 | (0x2bUL << 48) : fz_rnd();
+	if (fz_rnd() % 2)
 		f[28] = 0;
 	u64 slot = POOL(0, 1, (u64)fz_landing, 0x8000000000000000UL, ~0UL,
 			0x8000000000000000UL | (u64)(f + 40), fz_rdssp() | 1, fz_rdssp() + 8) ^
-		   (rnd() % 4 ? 0 : rnd());
-	fz_forged_sigreturn((u64)f, slot, ctl.wrss && rnd() % 2);
+		   (fz_rnd() % 4 ? 0 : fz_rnd());
+	fz_forged_sigreturn((u64)f, slot, ctl.wrss && fz_rnd() % 2);
 }
 
 void fz_call(u64 index)
@@ -369,39 +369,39 @@ void fz_call(u64 index)
 	u64 a[6] = { 0, 0, 0, 0, 0, 0 }, total = 0;
 
 	rng_state = ctl.seed ^ (index * 0xd1342543de82ef95UL);
-	rnd();
+	fz_rnd();
 	for (unsigned i = 0; i < TABLE_SIZE; i++)
 		total += table[i].weight;
-	u64 w = rnd() % total;
+	u64 w = fz_rnd() % total;
 	unsigned i = 0;
 	while (w >= table[i].weight)
 		w -= table[i++].weight;
 	const struct fz_entry *e = &table[i];
 	for (int k = 0; k < 6; k++)
-		a[k] = arg(e->k[k]);
+		a[k] = fz_arg(e->k[k]);
 	ctl.per_call[i]++;
 
 	u64 nr = e->nr;
 	int unimplemented = nr == NR_ENOSYS;
 	if (unimplemented) {
-		nr = enosys_nrs[rnd() % (sizeof(enosys_nrs) / sizeof(enosys_nrs[0]))];
+		nr = enosys_nrs[fz_rnd() % (sizeof(enosys_nrs) / sizeof(enosys_nrs[0]))];
 		ctl.enosys++;
 	}
 	if (nr == NR_FORGED)
-		forged_sigreturn();
+		fz_forge_sigreturn();
 	if (nr == 13) {
 		/* Handlers: default, ignore, ours with our restorer, or garbage. */
-		u64 *act = (u64 *)(arena() + 0x400);
+		u64 *act = (u64 *)(fz_arena() + 0x400);
 		act[0] = POOL(0, 1, 2, 3, 0xffffffff80000000UL);
-		if (rnd() % 2)
+		if (fz_rnd() % 2)
 			act[0] = (u64)fz_handler;
-		act[1] = rnd() % 2 ? 0x04000000 | (rnd() & 0x48000000) : rnd(); /* SA_RESTORER.. */
-		act[2] = rnd() % 4 ? (u64)fz_restorer : ptr();
-		act[3] = rnd();
-		if (rnd() % 3)
+		act[1] = fz_rnd() % 2 ? 0x04000000 | (fz_rnd() & 0x48000000) : fz_rnd(); /* SA_RESTORER.. */
+		act[2] = fz_rnd() % 4 ? (u64)fz_restorer : fz_ptr();
+		act[3] = fz_rnd();
+		if (fz_rnd() % 3)
 			a[1] = (u64)act;
 	}
-	make_safe(nr, a);
+	fz_make_safe(nr, a);
 #ifdef FZ_TRACE
 	fz_puts("trace ");
 	fz_putu(index);
@@ -417,8 +417,8 @@ void fz_call(u64 index)
 	long ret = nr >= 56 && nr <= 58 ? fz_clone(nr, a) : fz_syscall(nr, a);
 	ctl.tsc_call[i] += __builtin_ia32_rdtsc() - t0;
 	if ((nr == 56 || nr == 57 || nr == 58) && ret > 0)
-		ctl.kids[rnd() % FZ_KIDS] = (u64)ret;
+		ctl.kids[fz_rnd() % FZ_KIDS] = (u64)ret;
 	if (nr == 453 && ret > 0)
-		ctl.shstk[rnd() % FZ_SHSTKS] = (u64)ret;
-	check(index, nr, a, ret, unimplemented);
+		ctl.shstk[fz_rnd() % FZ_SHSTKS] = (u64)ret;
+	fz_check(index, nr, a, ret, unimplemented);
 }

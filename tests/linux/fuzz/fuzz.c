@@ -73,7 +73,7 @@ void fz_putx(u64 v)
 	fz_puts(b + i);
 }
 
-static int parse_u64(const char *s, u64 *out)
+static int fz_parse_u64(const char *s, u64 *out)
 {
 	u64 v = 0, base = 10;
 	if (!s || !*s)
@@ -102,7 +102,7 @@ static int parse_u64(const char *s, u64 *out)
 	return 0;
 }
 
-static u64 now_ns(void)
+static u64 fz_now_ns(void)
 {
 	u64 ts[2] = { 0, 0 };
 	sys(228, 1, (u64)ts, 0, 0); /* CLOCK_MONOTONIC */
@@ -113,7 +113,7 @@ static u64 now_ns(void)
  * ARCH_SHSTK_ENABLE, inline: a new shadow stack starts empty, so the
  * function that enables it must never return (fz_instance does not).
  */
-static inline __attribute__((always_inline)) long enable_shstk(u64 feature)
+static inline __attribute__((always_inline)) long fz_enable_shstk(u64 feature)
 {
 	long ret;
 	asm volatile("syscall"
@@ -129,9 +129,9 @@ void __attribute__((noreturn)) fz_instance(void)
 {
 	ctl.my_pid = (u64)sys(39, 0, 0, 0, 0);
 	ctl.wrss = 0;
-	if (ctl.mode >= 1 && !enable_shstk(1)) {
+	if (ctl.mode >= 1 && !fz_enable_shstk(1)) {
 		ctl.shstk_instances++;
-		if (ctl.mode == 2 && !enable_shstk(2))
+		if (ctl.mode == 2 && !fz_enable_shstk(2))
 			ctl.wrss = 1;
 	}
 	while (ctl.next < ctl.calls && !ctl.bad_why)
@@ -147,7 +147,7 @@ void __attribute__((noreturn)) fz_instance(void)
  */
 #define FZ_LEGACY_LO 0x00007e0000000000UL
 #define FZ_LEGACY_HI (FZ_LEGACY_LO + (1UL << 32))
-static int sweep(void)
+static int fz_sweep(void)
 {
 	u64 lo = (ctl.img_hi + (1UL << 21)) & ~(PAGE - 1); /* brk room stays */
 	long r = sys(11, lo, FZ_LEGACY_LO - lo, 0, 0);
@@ -166,12 +166,12 @@ struct fz_ends {
 	u64 instances, exited, signalled, sig[65], spawn_fail;
 };
 
-static int run_instances(struct fz_ends *e)
+static int fz_run_instances(struct fz_ends *e)
 {
 	while (ctl.next < ctl.calls && !ctl.bad_why) {
 		u64 args[6] = { 0, FZ_REGION, 3, 0x22, (u64)-1, 0 }; /* RW, MAP_PRIVATE|ANON */
 		long region = fz_syscall(9, args);
-		if (region < 0 && !sweep()) /* no room left: sweep now */
+		if (region < 0 && !fz_sweep()) /* no room left: sweep now */
 			region = fz_syscall(9, args);
 		if (region < 0) {
 			fz_puts("lxfuzz: FAIL the supervisor's mmap for an instance: -");
@@ -225,7 +225,7 @@ static int run_instances(struct fz_ends *e)
 			;
 		/* A sweep costs as much as an instance on Bochs: one every 8. */
 		t0 = __builtin_ia32_rdtsc();
-		if (e->instances % 8 == 0 && sweep())
+		if (e->instances % 8 == 0 && fz_sweep())
 			return -1;
 		ctl.tsc_sweep += __builtin_ia32_rdtsc() - t0;
 		sys(12, ctl.img_hi, 0, 0, 0); /* brk back down: ignore the result */
@@ -233,7 +233,7 @@ static int run_instances(struct fz_ends *e)
 	return 0;
 }
 
-static void report(const struct fz_ends *e, u64 ns, u64 first)
+static void fz_report(const struct fz_ends *e, u64 ns, u64 first)
 {
 	u64 made = (ctl.next < ctl.calls ? ctl.next : ctl.calls) - first;
 	fz_puts("lxfuzz: ");
@@ -317,8 +317,8 @@ int fz_main(u64 *sp)
 	struct fz_ends e;
 
 	memset(&e, 0, sizeof(e));
-	if (argc < 3 || argc > 4 || parse_u64(argv[1], &ctl.seed) ||
-	    parse_u64(argv[2], &ctl.calls) || (argc == 4 && parse_u64(argv[3], &ctl.next))) {
+	if (argc < 3 || argc > 4 || fz_parse_u64(argv[1], &ctl.seed) ||
+	    fz_parse_u64(argv[2], &ctl.calls) || (argc == 4 && fz_parse_u64(argv[3], &ctl.next))) {
 		fz_puts("usage: lxfuzz SEED CALLS [FIRST] (decimal or 0x hex; calls FIRST..CALLS-1)\n");
 		sys(231, 2, 0, 0, 0);
 	}
@@ -338,9 +338,9 @@ int fz_main(u64 *sp)
 	fz_putu(ctl.calls);
 	fz_puts(")\n");
 
-	u64 t0 = now_ns();
-	int err = run_instances(&e);
-	report(&e, now_ns() - t0, first);
+	u64 t0 = fz_now_ns();
+	int err = fz_run_instances(&e);
+	fz_report(&e, fz_now_ns() - t0, first);
 	if (ctl.bad_why) {
 		fz_puts("lxfuzz: FAIL call ");
 		fz_putu(ctl.bad_index);
