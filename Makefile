@@ -18,6 +18,7 @@
 #   make check-mutants  inject bugs one at a time; the tests must catch each
 #   make test-matrix  CPU models, memory sizes, -smp, chipsets, firmware (~4 min)
 #   make fuzz       the system-call fuzzer, 10^6 calls or FUZZ_SECS (600) of platform time
+#   make fuzz-linux the Linux-ABI fuzzer (tests/linux/fuzz), same FUZZ_* knobs
 #   make usb DEV=/dev/sdX  write the ISO to a USB stick (scripts/usb-write.sh)
 
 PLATFORM ?= bochs
@@ -74,10 +75,13 @@ ASM_OFFSETS := $(B)/include/asm-offsets.inc
 # tests/linux: one static glibc program, one run per case (argv[0] names it),
 # carried as a boot module of the default image and run by the Linux personality.
 LINUX_PROG := $(B)/linux/cetbed-linux
+# The Linux-ABI system-call fuzzer (tests/linux/fuzz), a module of its own boots.
+LXFUZZ := $(B)/linux/lxfuzz
 LINUX_CFLAGS := -std=gnu11 -static -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
 	-MMD -MP
 LINUX_RUNS := hello;printf_float;malloc_stress;argv_auxv one two;pthread_mutex;fork_wait;\
-	signal_siginfo;mmap_faults;fork_bomb;time_sleep;output_flood;shstk_enable;shstk_recursion;\
+	signal_siginfo;mmap_faults;fork_bomb;time_sleep;output_flood;clone_bad_tls;mm_range_rules;\
+	shstk_enable;shstk_recursion;\
 	shstk_smashed_return;shstk_pivot;shstk_signal;shstk_fork_threads;shstk_vfork;shstk_wrss;\
 	shstk_prctl_rules;shstk_ptrace;shstk=on shstk_forced
 LINUX_RUNS := $(subst ; ,;,$(LINUX_RUNS))
@@ -87,7 +91,7 @@ SELFTEST := $(B)/selftest/test_shadow_stack
 SELFTEST_BOOT := $(wildcard $(SELFTEST).boot)
 
 .PHONY: all run test host-test bench-boot bench-elf deps clean list-platforms check-mutants usb \
-	selftest reloc test-matrix help list report gdb lava-run fuzz host-units bench-cet \
+	selftest reloc test-matrix help list report gdb lava-run fuzz fuzz-linux host-units bench-cet \
 	bochs-fast
 
 # TESTS=GLOB[,GLOB...] and CMDLINE='...' make the kernel command line of
@@ -96,7 +100,7 @@ KCMDLINE = $(strip $(CMDLINE) $(if $(TESTS),tests=$(TESTS)))
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(B)/kernel.elf $(B)/cetbed.iso
+all: $(B)/kernel.elf $(B)/cetbed.iso $(LXFUZZ)
 
 $(ASM_OFFSETS): kernel/asm-offsets.c $(wildcard include/*.h include/*/*.h include/*/*/*.h)
 	@mkdir -p $(dir $@)
@@ -183,6 +187,16 @@ $(B)/linux/ibt: tests/linux/ibt/ibt.c Makefile
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
 	$(Q)$(CC) -static -nostdlib -O2 -g -fcf-protection=full -Wall -Wextra -Werror -o $@ $<
+
+# The Linux-ABI system-call fuzzer: raw system calls, no libc, so that every
+# call the kernel sees is one it chose.  make test and make fuzz-linux give it
+# to the kernel as a module of their own boots.
+$(LXFUZZ): $(wildcard tests/linux/fuzz/*.c tests/linux/fuzz/*.h tests/linux/fuzz/*.S) Makefile
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie -O2 -g \
+		-Wall -Wextra -Werror -o $@ $(filter %.c %.S,$^)
+	$(Q)strip -o $@.boot $@
 
 $(B)/linux/hello: tests/linux/hello/hello.c Makefile
 	@mkdir -p $(dir $@)
@@ -334,6 +348,12 @@ test:
 			--expect tests/expect/fuzz.expect --cmdline 'tests=sys_fuzz_native'" \
 		--check fuzz-bochs "$(HARNESS) run bochs --name fuzz-bochs \
 			--expect tests/expect/fuzz.expect --cmdline 'tests=sys_fuzz_native'" \
+		--check fuzz-linux-qemu-kernel "$(HARNESS) run qemu-kernel --name fuzz-linux-qemu-kernel \
+			--expect tests/expect/fuzz-linux.expect --cmdline 'tests=linux_lxfuzz timeout=60' \
+			--module '$(LXFUZZ).boot:lxfuzz $(LXFUZZ_TEST_SEED) 10000'" \
+		--check fuzz-linux-bochs "$(HARNESS) run bochs --name fuzz-linux-bochs \
+			--expect tests/expect/fuzz-linux.expect --cmdline 'tests=linux_lxfuzz timeout=60' \
+			--module '$(LXFUZZ).boot:lxfuzz $(LXFUZZ_TEST_SEED) 10000'" \
 		--check uart-bios "$(PYTHON) tests/harness/uart_check.py qemu-bios" \
 		--check uart-uefi "$(PYTHON) tests/harness/uart_check.py qemu-uefi" \
 		--check efivars-summary "$(PYTHON) tests/harness/efivars_check.py --part summary" \
@@ -373,12 +393,22 @@ FUZZ_PLATFORM ?= qemu-kernel
 FUZZ_CALLS ?= 1000000
 FUZZ_SECS ?= 600
 FUZZ_SEED ?= $(shell date +%s)
+# make test's Linux-ABI fuzzer boots: a fixed seed, 10^4 calls.
+LXFUZZ_TEST_SEED := 0x6c78667a7a000001
 
 fuzz:
 	scripts/deps.sh $(call deps_for,$(FUZZ_PLATFORM))
 	$(MAKE) all
 	$(PYTHON) tests/harness/fuzz_run.py $(FUZZ_PLATFORM) --seed $(FUZZ_SEED) \
 		--calls $(FUZZ_CALLS) --secs $(FUZZ_SECS)
+
+# The Linux-ABI fuzzer's long run (tests/linux/fuzz): FUZZ_CALLS calls from
+# FUZZ_SEED on FUZZ_PLATFORM, under a watchdog of FUZZ_SECS of platform time.
+fuzz-linux:
+	scripts/deps.sh $(call deps_for,$(FUZZ_PLATFORM))
+	$(MAKE) all
+	$(PYTHON) tests/harness/fuzz_run.py $(FUZZ_PLATFORM) --linux $(LXFUZZ).boot \
+		--seed $(FUZZ_SEED) --calls $(FUZZ_CALLS) --secs $(FUZZ_SECS)
 
 # CET cost microbenchmarks (the opt-in test bench_cet) on every emulator,
 # side by side; emulators' figures are labelled as not meaningful.

@@ -554,6 +554,30 @@ MUTANTS = {
     "bench-quiet-fault-dropped": ("kernel/signal.c", "t->proc->quiet_fault_count++;",
                                   "t->proc->quiet_fault_count++;\n\t\treturn false;",
                                   ["bench_cet"], "bochs"),
+    # The Linux-ABI fuzzer (make test's 10^4 calls, fixed seed): a number
+    # the personality lacks must give -ENOSYS, and no call may take an
+    # address outside the user half.
+    "lx-enosys-succeeds": ("kernel/linux/syscall.c", "		log_enosys(f->rax);\n		return -ENOSYS;",
+                           "		log_enosys(f->rax);\n		return 0;", ["linux_lxfuzz"], "qemu-lxfuzz"),
+    "lx-clone-settls-unchecked": ("kernel/linux/proc.c", "	if ((flags & CLONE_SETTLS) && tls >= USER_TOP)",
+                                  "	if (0)", ["linux_clone_bad_tls"], "qemu-linux"),
+    # Range and count rules the fuzzer found broken (test linux_mm_range_rules).
+    "lx-madvise-advice-skips-checks": ("kernel/linux/mm.c",
+                                       "	/* Linux's order: alignment, a length that wraps, then holes, whatever the advice. */",
+                                       "	if (advice != MADV_DONTNEED)\n		return 0;",
+                                       ["linux_mm_range_rules"], "qemu-linux"),
+    "lx-mprotect-wrap-to-start": ("kernel/linux/mm.c", "	if (end <= addr)\n		return -ENOMEM;",
+                                  "	if (end < addr)\n		return -ENOMEM;", ["linux_mm_range_rules"], "qemu-linux"),
+    "lx-munmap-zero-size": ("kernel/linux/mm.c", "	if ((addr & (PAGE_SIZE - 1)) || !size || !user_range_ok(addr, size))",
+                            "	if ((addr & (PAGE_SIZE - 1)) || !len || !user_range_ok(addr, size))",
+                            ["linux_mm_range_rules"], "qemu-linux"),
+    "lx-rw-count-unclamped": ("kernel/linux/fs.c", "	if (*len > LX_MAX_RW_COUNT)\n		*len = LX_MAX_RW_COUNT;",
+                              "", ["linux_mm_range_rules"], "qemu-linux"),
+    "lx-rw-no-access-ok": ("kernel/linux/fs.c", "	if (*len > USER_TOP || buf > USER_TOP - *len)",
+                           "	if (*len > USER_TOP || (buf & 0))", ["linux_mm_range_rules"], "qemu-linux"),
+    "lx-munmap-any-range": ("kernel/linux/mm.c",
+                            "	if ((addr & (PAGE_SIZE - 1)) || !size || !user_range_ok(addr, size))",
+                            "	if ((addr & (PAGE_SIZE - 1)) || !size)", ["linux_lxfuzz"], "qemu-lxfuzz"),
 }
 
 
@@ -574,8 +598,11 @@ def boot(name, work, platform, bochs3_root, tests):
     """The mutant's serial log, or an error string.  Only `tests` run: the
     ones that must catch it (a mutant is caught when each of them fails)."""
     selection = "tests=" + ",".join(tests)
-    if platform is None or platform in ("qemu", "qemu-linux"):
+    if platform is None or platform in ("qemu", "qemu-linux", "qemu-lxfuzz"):
         extra = []
+        if platform == "qemu-lxfuzz":
+            # The Linux-ABI fuzzer, as make test boots it (tests/linux/fuzz).
+            extra = ["-initrd", "build/linux/lxfuzz.boot -- lxfuzz 0x6c78667a7a000001 10000"]
         if platform == "qemu-linux":
             # The Linux programs as boot modules, as the default image has them.
             with open(os.path.join(work, "build", "linux", "runs")) as f:

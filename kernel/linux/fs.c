@@ -24,6 +24,22 @@
 #define SEEK_CUR 1
 #define SEEK_END 2
 #define IO_CHUNK 512
+/* Linux's MAX_RW_COUNT: one read or write moves at most this much. */
+#define LX_MAX_RW_COUNT 0x7ffff000UL
+
+/*
+ * vfs_read/vfs_write's first steps: the whole buffer must lie below the
+ * top of the user half (access_ok), else -EFAULT, before any byte moves;
+ * then the count is cut to LX_MAX_RW_COUNT, so that the result is a count.
+ */
+static long rw_prepare(u64 buf, u64 *len)
+{
+	if (*len > USER_TOP || buf > USER_TOP - *len)
+		return -EFAULT;
+	if (*len > LX_MAX_RW_COUNT)
+		*len = LX_MAX_RW_COUNT;
+	return 0;
+}
 
 struct lx_stat {
 	u64 dev, ino, nlink;
@@ -116,6 +132,8 @@ long lx_sys_read(u64 fd, u64 buf, u64 len)
 
 	if (!f)
 		return -EBADF;
+	if (f->kind != LX_FILE_CONSOLE && rw_prepare(buf, &len))
+		return -EFAULT;
 	switch (f->kind) {
 	case LX_FILE_MAPS: {
 		u64 n = f->pos < f->len ? f->len - f->pos : 0;
@@ -142,6 +160,9 @@ long lx_sys_write(u64 fd, u64 buf, u64 len)
 
 	if (!f)
 		return -EBADF;
+	bool writable = f->kind == LX_FILE_CONSOLE || f->kind == LX_FILE_NULL || f->kind == LX_FILE_MEM;
+	if (writable && rw_prepare(buf, &len))
+		return -EFAULT;
 	switch (f->kind) {
 	case LX_FILE_CONSOLE:
 		if (lx_console_full()) {

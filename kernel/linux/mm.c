@@ -261,10 +261,11 @@ long lx_sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 long lx_sys_munmap(u64 addr, u64 len)
 {
 	struct lx_proc *lp = current->lx.proc;
+	u64 size = ALIGN_UP(len, PAGE_SIZE); /* 0 for 0 and for a length that wraps */
 
-	if ((addr & (PAGE_SIZE - 1)) || !len || !user_range_ok(addr, ALIGN_UP(len, PAGE_SIZE)))
+	if ((addr & (PAGE_SIZE - 1)) || !size || !user_range_ok(addr, size))
 		return -EINVAL;
-	lx_unmap_range(lp, addr, addr + ALIGN_UP(len, PAGE_SIZE));
+	lx_unmap_range(lp, addr, addr + size);
 	return 0;
 }
 
@@ -273,10 +274,13 @@ long lx_sys_mprotect(u64 addr, u64 len, u64 prot)
 	struct lx_proc *lp = current->lx.proc;
 	u64 end = addr + ALIGN_UP(len, PAGE_SIZE);
 
-	if ((addr & (PAGE_SIZE - 1)) || (prot & ~7UL) || end < addr)
+	if ((addr & (PAGE_SIZE - 1)) || (prot & ~7UL))
 		return -EINVAL;
 	if (!len)
 		return 0;
+	/* A length that wraps, or rounds up to 0 (mm/mprotect.c). */
+	if (end <= addr)
+		return -ENOMEM;
 	/* Every page must be mapped (Linux: -ENOMEM for a hole). */
 	for (u64 va = addr; va < end;) {
 		struct lx_vma *v = lx_vma_find(lp, va);
@@ -322,12 +326,19 @@ long lx_sys_mprotect(u64 addr, u64 len, u64 prot)
 long lx_sys_madvise(u64 addr, u64 len, u64 advice)
 {
 	struct lx_proc *lp = current->lx.proc;
+	u64 end = addr + ALIGN_UP(len, PAGE_SIZE);
 
-	if (addr & (PAGE_SIZE - 1))
+	/* Linux's order: alignment, a length that wraps, then holes, whatever the advice. */
+	if ((addr & (PAGE_SIZE - 1)) || (len && end == addr) || end < addr)
 		return -EINVAL;
+	for (u64 va = addr; va < end;) {
+		struct lx_vma *v = lx_vma_find(lp, va);
+		if (!v)
+			return -ENOMEM;
+		va = v->end;
+	}
 	if (advice != MADV_DONTNEED)
 		return 0;
-	u64 end = addr + ALIGN_UP(len, PAGE_SIZE);
 	for (u64 va = addr; va < end; va += PAGE_SIZE) {
 		struct lx_vma *v = lx_vma_find(lp, va);
 		if (!v)

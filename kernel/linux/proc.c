@@ -105,6 +105,13 @@ long lx_sys_clone(struct trap_frame *f, u64 flags, u64 sp, u64 ptid, u64 ctid, u
 	struct umem *mm = plp->mm;
 
 	reap_tasks(plp);
+	/*
+	 * The new task's FS base is written to the MSR at every switch to it:
+	 * Linux refuses one outside the user half here, as ARCH_SET_FS does,
+	 * and a non-canonical one would be #GP in the kernel.
+	 */
+	if ((flags & CLONE_SETTLS) && tls >= USER_TOP)
+		return -EPERM;
 	if (thread && !(flags & CLONE_THREAD))
 		return -EINVAL; /* a CLONE_VM process other than vfork is not supported */
 	if (!thread) {

@@ -55,5 +55,7 @@ int lt_shstk_prctl_rules(int argc, char **argv);
 int lt_shstk_forced(int argc, char **argv);
 int lt_shstk_vfork(int argc, char **argv);
 int lt_shstk_ptrace(int argc, char **argv);
+int lt_clone_bad_tls(int argc, char **argv);
+int lt_mm_range_rules(int argc, char **argv);
 
 #endif

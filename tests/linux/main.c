@@ -33,6 +33,8 @@ static const struct lt_case cases[] = {
 	{ "shstk_forced", lt_shstk_forced },
 	{ "shstk_vfork", lt_shstk_vfork },
 	{ "shstk_ptrace", lt_shstk_ptrace },
+	{ "clone_bad_tls", lt_clone_bad_tls },
+	{ "mm_range_rules", lt_mm_range_rules },
 };
 
 int lt_failures;
