@@ -155,9 +155,7 @@ void __noreturn kernel_main(u32 magic, u32 info_phys)
 		u64 bytes = 0;
 		for (unsigned i = 0; i < boot.nr_mods; i++)
 			bytes += boot.mods[i].size;
-		/* Under Bochs the TSC counts instructions: what firmware and loader cost. */
-		diag("boot: %u modules, %lu KiB (Linux programs); TSC %lu at kernel entry",
-		     boot.nr_mods, bytes >> 10, tsc_at_entry);
+		diag("boot: %u modules, %lu KiB (Linux programs)", boot.nr_mods, bytes >> 10);
 	}
 
 	mm_init(&boot.mem);

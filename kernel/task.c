@@ -130,6 +130,16 @@ struct task *task_create_user(struct uproc *proc, struct umem *mm, struct task *
 	return t;
 }
 
+void task_vfork_wait(struct task *parent, struct task *child)
+{
+	child->vfork_child = true;
+	child->vfork_parent = parent;
+	while (child->state != TASK_ZOMBIE) {
+		parent->state = TASK_BLOCKED;
+		schedule();
+	}
+}
+
 /* Wakes whoever may be waiting for t: its parent, a vfork parent, the runner. */
 static void wake_waiters(struct task *t)
 {

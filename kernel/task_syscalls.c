@@ -53,12 +53,7 @@ long sys_vfork(const struct trap_frame *f)
 	struct task *parent = current, *t = spawn(parent->mm, f);
 	if (!t)
 		return -EAGAIN;
-	t->vfork_child = true;
-	t->vfork_parent = parent;
-	while (t->state != TASK_ZOMBIE) {
-		parent->state = TASK_BLOCKED;
-		schedule();
-	}
+	task_vfork_wait(parent, t);
 	return t->id;
 }
 

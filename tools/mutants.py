@@ -149,7 +149,7 @@ MUTANTS = {
                              ["task_fork_and_wait", "task_fork_cow_ptes"]),
     "wait-wrong-vector": ("kernel/task_syscalls.c", "		ws->vector = t->fault.vector;",
                           "		ws->vector = t->fault.vector + 1;", ["task_thread_fault_is_isolated"]),
-    "vfork-parent-runs-on": ("kernel/task_syscalls.c", "	while (t->state != TASK_ZOMBIE) {\n		parent->state = TASK_BLOCKED;",
+    "vfork-parent-runs-on": ("kernel/task.c", "	while (child->state != TASK_ZOMBIE) {\n		parent->state = TASK_BLOCKED;",
                              "	while (0) {\n		parent->state = TASK_BLOCKED;",
                              ["task_vfork_parent_waits"]),
     "thread-on-parent-shstk": ("kernel/task_syscalls.c", "	if (current->shstk_features & SHSTK_FEAT_SHSTK) {\n		u64 size",

@@ -88,6 +88,11 @@ void task_fpu_inherit(struct task *t);
 
 /* Makes a blocked task runnable. */
 void task_wake(struct task *t);
+/*
+ * vfork: child runs on parent's stacks, so the parent (current) stays
+ * blocked until the child has ended (native SYS_VFORK and Linux CLONE_VFORK).
+ */
+void task_vfork_wait(struct task *parent, struct task *child);
 /* Runs something else until current is runnable again (or forever, if it never is). */
 void schedule(void);
 /* Called from the timer interrupt with the interrupted frame. */

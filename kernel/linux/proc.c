@@ -176,15 +176,8 @@ long lx_sys_clone(struct trap_frame *f, u64 flags, u64 sp, u64 ptid, u64 ctid, u
 		return -EFAULT;
 	if (flags & CLONE_CHILD_SETTID)
 		with_proc(lp, ctid, t->id);
-	if (flags & CLONE_VFORK) {
-		/* The parent waits until the child exits: it runs on the parent's stacks. */
-		t->vfork_child = true;
-		t->vfork_parent = parent;
-		while (t->state != TASK_ZOMBIE) {
-			parent->state = TASK_BLOCKED;
-			schedule();
-		}
-	}
+	if (flags & CLONE_VFORK)
+		task_vfork_wait(parent, t);
 	return t->id;
 }
 

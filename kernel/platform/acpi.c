@@ -115,12 +115,18 @@ const struct acpi_fadt_info *acpi_fadt(void)
 	return &fi;
 }
 
-/* One page of registers stays mapped: iomap mappings are never removed. */
+/*
+ * The register of a memory-space address, NULL for another space or one that
+ * crosses a page.  One page of registers stays mapped: iomap mappings are
+ * never removed.
+ */
 static volatile u8 *gas_mmio(const struct acpi_gas *g)
 {
 	static u64 page;
 	static u8 *base;
 
+	if (g->space != ACPI_GAS_MEMORY || (g->addr & 0xfff) > 0xffc)
+		return NULL;
 	if (!base || page != (g->addr & ~0xfffUL)) {
 		base = iomap_map(g->addr & ~0xfffUL, 0x1000, IOMAP_UC, NULL);
 		page = g->addr & ~0xfffUL;
@@ -137,8 +143,6 @@ bool acpi_gas_read(const struct acpi_gas *g, u32 *v)
 										 : inl((u16)g->addr);
 		return true;
 	}
-	if (g->space != ACPI_GAS_MEMORY || (g->addr & 0xfff) > 0xffc)
-		return false;
 	volatile u8 *m = gas_mmio(g);
 	if (!m)
 		return false;
@@ -160,8 +164,6 @@ bool acpi_gas_write(const struct acpi_gas *g, u32 v)
 			outw((u16)g->addr, (u16)v);
 		return true;
 	}
-	if (g->space != ACPI_GAS_MEMORY || (g->addr & 0xfff) > 0xffc)
-		return false;
 	volatile u8 *m = gas_mmio(g);
 	if (!m)
 		return false;

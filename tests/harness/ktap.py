@@ -105,6 +105,15 @@ class Result:
         return "%d %s" % self.last_started
 
 
+def subtest_name(parent, case):
+    """A KTAP subtest is named PARENT.case (test names are snake_case)."""
+    return "%s.%s" % (parent, case)
+
+
+def is_subtest_name(name):
+    return "." in name
+
+
 def strip_escapes(text):
     return _CTRL.sub("", _ESC.sub("", text))
 
@@ -352,7 +361,7 @@ def _subresult(self, m, events):
     test, problem = _parse_result(m)
     if problem:
         self._error(events, "subtest %d: %s" % (test.number, problem))
-    test.name = "%s.%s" % (self._running[1], test.name)
+    test.name = subtest_name(self._running[1], test.name)
     self.result.subtests.append(test)
     events.append(Event("subresult", test))
 

@@ -14,7 +14,6 @@ platform cannot run here.
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -78,11 +77,7 @@ def boot_without_serial(out):
     except (OSError, subprocess.TimeoutExpired) as e:
         out.write("  %s\n" % e)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        if os.path.exists(sock):
-            os.unlink(sock)
+        screenshot.stop(proc, sock)
     return text, proc.returncode
 
 

@@ -53,30 +53,24 @@ class Live:
         if self.verbose:
             self.say("  ....  %d %s" % started)
 
-    def _result(self, t):
+    def _judged(self, t, head):
+        """head, the reason, and how the result stands against its expectation."""
         c = expect.check_test(t, self.expectations)
-        line = "  %-7s %3d %s" % (t.outcome, t.number, t.name)
-        if t.reason:
-            line += ": " + t.reason
+        line = head + (": " + t.reason if t.reason else "")
         if not c.ok:
             line += "   <-- MISMATCH: " + c.note
         elif c.expected != ktap.PASS:
             line += "   (%s)" % c.note
         self.say(line)
+
+    def _result(self, t):
+        self._judged(t, "  %-7s %3d %s" % (t.outcome, t.number, t.name))
         if t.outcome not in (ktap.PASS, ktap.SKIP) or self.verbose:
             for d in diagnostics(t.diagnostics):
                 self.say(d)
 
     def _subresult(self, t):
-        c = expect.check_test(t, self.expectations)
-        line = "          %-7s %s" % (t.outcome, t.name)
-        if t.reason:
-            line += ": " + t.reason
-        if not c.ok:
-            line += "   <-- MISMATCH: " + c.note
-        elif c.expected != ktap.PASS:
-            line += "   (%s)" % c.note
-        self.say(line)
+        self._judged(t, "          %-7s %s" % (t.outcome, t.name))
 
     def _kernel_error(self, msg):
         self.say("  kernel ERROR: " + msg)

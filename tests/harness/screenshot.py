@@ -203,12 +203,18 @@ def main():
         status = capture(proc, mon, args, out, at_out, serial_log)
         mon.close()
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        if os.path.exists(sock):
-            os.unlink(sock)
+        stop(proc, sock)
     return status
+
+
+def stop(proc, sock):
+    """Ends an emulator started in a session of its own and removes its
+    monitor socket."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    if os.path.exists(sock):
+        os.unlink(sock)
 
 
 def shoot(mon, png):

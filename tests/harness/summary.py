@@ -187,7 +187,8 @@ def compare(d, expectations, names=None):
     cmp.problems.extend("summary: " + p for p in result.errors)
     # The summary counts top-level tests only: KTAP subtests ("PARENT.case",
     # a Linux selftest's cases) are judged from serial logs, not from here.
-    want = [e for e in expectations.values() if "." not in e.name]
+    want = [e for e in expectations.values()
+            if not ktap.is_subtest_name(e.name)]
     skips = sum(1 for e in want if e.outcome == ktap.SKIP)
     if d["skipped"] != skips:
         cmp.problems.append("%d tests skipped; the expectations list %d SKIP"
