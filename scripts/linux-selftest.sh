@@ -28,7 +28,11 @@ cd "$out"
 if [[ ! -f $rel ]]; then
 	if ! compgen -G "${pkg}_*.deb" >/dev/null; then
 		command -v apt-get >/dev/null || die "apt-get not found: cannot fetch $pkg"
-		apt-get download "$pkg" >download.log 2>&1 || {
+		# Package lists may be empty where every package was already
+		# installed: as root, refresh them once and try again.
+		apt-get download "$pkg" >download.log 2>&1 ||
+			{ ((EUID == 0)) && apt-get update >>download.log 2>&1 &&
+				apt-get download "$pkg" >>download.log 2>&1; } || {
 			cat download.log >&2
 			die "apt-get download $pkg failed (as root, run 'apt-get update' first)"
 		}
