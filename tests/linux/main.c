@@ -35,6 +35,10 @@ static const struct lt_case cases[] = {
 	{ "shstk_ptrace", lt_shstk_ptrace },
 	{ "clone_bad_tls", lt_clone_bad_tls },
 	{ "mm_range_rules", lt_mm_range_rules },
+	{ "compat_int80_basics", lt_compat_int80_basics },
+	{ "compat_handler_runs", lt_compat_handler_runs },
+	{ "shstk_compat_gp", lt_shstk_compat_gp },
+	{ "shstk_compat_low_ssp", lt_shstk_compat_low_ssp },
 };
 
 int lt_failures;
