@@ -23,12 +23,15 @@
 #define NR32_KILL 37
 #define NR32_SIGACTION 67
 #define NR32_SIGRETURN 119
+#define NR32_RT_SIGRETURN 173
 #define NR32_RT_SIGACTION 174
 #define NR32_GETTID 224
 #define NR32_EXIT_GROUP 252
 
 #define SA_SIGINFO 0x4
 #define SA_RESTORER 0x04000000
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
 #define SIGMASK(s) (1UL << ((s) - 1))
 #define UNBLOCKABLE (SIGMASK(LX_SIGKILL) | SIGMASK(LX_SIGSTOP))
 /* Flags a handler may change in the saved context (Linux's FIX_EFLAGS). */
@@ -55,8 +58,25 @@ struct lx_sigframe32 {
 	u32 extramask;
 	u8 retcode[8];
 };
+/* Linux's struct rt_sigframe_ia32, with its ucontext_ia32 and compat_siginfo. */
+struct lx_rt_sigframe32 {
+	u32 pretcode;
+	s32 sig;
+	u32 pinfo, puc;
+	u32 info[32];
+	struct {
+		u32 flags, link;
+		u32 ss_sp;
+		s32 ss_flags;
+		u32 ss_size;
+		struct lx_sigcontext32 mc;
+		u32 sigmask[2];
+	} uc;
+	u8 retcode[8];
+};
 STATIC_ASSERT(sizeof(struct lx_sigcontext32) == 88);
 STATIC_ASSERT(sizeof(struct lx_sigframe32) == 732);
+STATIC_ASSERT(sizeof(struct lx_rt_sigframe32) == 268);
 
 /* compat_old_sigaction and compat_sigaction. */
 struct lx_old_sigaction32 {
@@ -142,21 +162,12 @@ static long sys32_rt_sigaction(u64 sig, u64 uact, u64 uoact, u64 size)
 	return lx_copy_to_user(uoact, &a32, sizeof(a32)) ? -EFAULT : 0;
 }
 
-int lx_ia32_setup_frame(struct trap_frame *f, int sig, const struct lx_sigaction *act, u64 sp)
+/* The registers of the interrupted code, as sigcontext_32 holds them. */
+static void save_regs32(const struct trap_frame *f, struct lx_sigcontext32 *c, u64 fpstate)
 {
 	struct task *t = current;
-	struct lx_sigframe32 fr;
-	u8 fpu[512] __aligned(16);
 
-	/* The FXSAVE image 64-byte aligned, Linux's fsave header right below it. */
-	u64 buf_fx = ALIGN_DOWN(sp - sizeof(fpu), 64);
-	u64 fpstate = buf_fx - FREGS_SIZE;
-	/* i386 ABI: ((sp + 4) & 15) == 0 at the handler's first instruction. */
-	u64 frame = ((fpstate - sizeof(fr) + 4) & ~15UL) - 4;
-
-	memset(&fr, 0, sizeof(fr));
-	fr.sig = sig;
-	fr.sc = (struct lx_sigcontext32){
+	*c = (struct lx_sigcontext32){
 		.es = read_es(), .ds = read_ds(),
 		.di = (u32)f->rdi, .si = (u32)f->rsi, .bp = (u32)f->rbp, .sp = (u32)f->rsp,
 		.bx = (u32)f->rbx, .dx = (u32)f->rdx, .cx = (u32)f->rcx, .ax = (u32)f->rax,
@@ -165,8 +176,101 @@ int lx_ia32_setup_frame(struct trap_frame *f, int sig, const struct lx_sigaction
 		.ip = (u32)f->rip, .cs = (u16)f->cs, .flags = (u32)f->rflags,
 		.sp_at_signal = (u32)f->rsp, .ss = (u16)f->ss,
 		.fpstate = (u32)fpstate, .oldmask = (u32)t->lx.sigmask,
-		.cr2 = sig == LX_SIGSEGV ? (u32)t->lx.fault_addr : 0,
+		.cr2 = f->vector == X86_EXC_PF ? (u32)t->lx.fault_addr : 0,
 	};
+}
+
+/* Puts the FPU state below sp the way Linux does for ia32; returns its fpstate pointer. */
+static u64 save_fpu32(u64 sp, int *err)
+{
+	u8 fpu[512] __aligned(16);
+	u8 fregs[FREGS_SIZE];
+	/* The FXSAVE image 64-byte aligned, Linux's fsave header right below it. */
+	u64 buf_fx = ALIGN_DOWN(sp - sizeof(fpu), 64);
+
+	memset(fregs, 0, sizeof(fregs));
+	asm volatile("fxsave64 %0" : "=m"(fpu));
+	*err = lx_copy_to_user(buf_fx, fpu, sizeof(fpu)) ||
+	       lx_copy_to_user(buf_fx - FREGS_SIZE, fregs, sizeof(fregs));
+	return buf_fx - FREGS_SIZE;
+}
+
+static void restore_fpu32(u32 fpstate)
+{
+	u8 fpu[512] __aligned(16);
+
+	if (fpstate && !lx_copy_from_user(fpu, (u64)fpstate + FREGS_SIZE, sizeof(fpu))) {
+		*(u32 *)(fpu + 24) &= 0xffbf; /* reserved MXCSR bits would fault FXRSTOR */
+		asm volatile("fxrstor64 %0" ::"m"(fpu));
+	}
+}
+
+/* i386 ABI: ((sp + 4) & 15) == 0 at the handler's first instruction. */
+static u64 frame_below(u64 fpstate, size_t size)
+{
+	return ((fpstate - size + 4) & ~15UL) - 4;
+}
+
+/* Linux's compat_siginfo from the 64-bit one: the union starts at byte 12. */
+static void siginfo32(const struct lx_siginfo *in, u32 out[32])
+{
+	memset(out, 0, 128);
+	out[0] = (u32)in->signo;
+	out[1] = (u32)in->errno_;
+	out[2] = (u32)in->code;
+	out[3] = (u32)in->addr;		/* si_addr, or si_pid */
+	out[4] = (u32)(in->addr >> 32); /* si_uid */
+	out[5] = (u32)in->rest[0];	/* SIGCHLD's si_status */
+}
+
+static int setup_rt_frame32(struct trap_frame *f, int sig, const struct lx_sigaction *act,
+			    u64 sp, const struct lx_siginfo *info)
+{
+	struct task *t = current;
+	struct lx_rt_sigframe32 fr;
+	int err;
+	u64 fpstate = save_fpu32(sp, &err);
+	u64 frame = frame_below(fpstate, sizeof(fr));
+
+	memset(&fr, 0, sizeof(fr));
+	fr.sig = sig;
+	fr.pinfo = (u32)(frame + offsetof(struct lx_rt_sigframe32, info));
+	fr.puc = (u32)(frame + offsetof(struct lx_rt_sigframe32, uc));
+	siginfo32(info, fr.info);
+	fr.uc.ss_sp = (u32)t->lx.altstack_sp;
+	fr.uc.ss_size = (u32)t->lx.altstack_size;
+	fr.uc.ss_flags = t->lx.altstack_size ? 0 : SS_DISABLE;
+	if (t->lx.altstack_size && f->rsp > t->lx.altstack_sp &&
+	    f->rsp <= t->lx.altstack_sp + t->lx.altstack_size)
+		fr.uc.ss_flags = SS_ONSTACK;
+	save_regs32(f, &fr.uc.mc, fpstate);
+	fr.uc.sigmask[0] = (u32)t->lx.sigmask;
+	fr.uc.sigmask[1] = (u32)(t->lx.sigmask >> 32);
+	/* movl $173, %eax; int $0x80: the return path without SA_RESTORER. */
+	static const u8 retcode[8] = { 0xb8, NR32_RT_SIGRETURN, 0, 0, 0, 0xcd, 0x80, 0 };
+	memcpy(fr.retcode, retcode, sizeof(retcode));
+	fr.pretcode = act->flags & SA_RESTORER
+			      ? (u32)act->restorer
+			      : (u32)(frame + offsetof(struct lx_rt_sigframe32, retcode));
+	if (err || lx_copy_to_user(frame, &fr, sizeof(fr)))
+		return -EFAULT;
+	f->rsp = frame;
+	f->rdx = fr.pinfo;
+	f->rcx = fr.puc;
+	return 0;
+}
+
+static int setup_frame32(struct trap_frame *f, int sig, const struct lx_sigaction *act, u64 sp)
+{
+	struct task *t = current;
+	struct lx_sigframe32 fr;
+	int err;
+	u64 fpstate = save_fpu32(sp, &err);
+	u64 frame = frame_below(fpstate, sizeof(fr));
+
+	memset(&fr, 0, sizeof(fr));
+	fr.sig = sig;
+	save_regs32(f, &fr.sc, fpstate);
 	fr.extramask = (u32)(t->lx.sigmask >> 32);
 	/* popl %eax; movl $119, %eax; int $0x80: the return path without SA_RESTORER. */
 	static const u8 retcode[8] = { 0x58, 0xb8, NR32_SIGRETURN, 0, 0, 0, 0xcd, 0x80 };
@@ -174,57 +278,78 @@ int lx_ia32_setup_frame(struct trap_frame *f, int sig, const struct lx_sigaction
 	fr.pretcode = act->flags & SA_RESTORER
 			      ? (u32)act->restorer
 			      : (u32)(frame + offsetof(struct lx_sigframe32, retcode));
-	u8 fregs[FREGS_SIZE];
-	memset(fregs, 0, sizeof(fregs));
-	asm volatile("fxsave64 %0" : "=m"(fpu));
-	if (lx_copy_to_user(buf_fx, fpu, sizeof(fpu)) ||
-	    lx_copy_to_user(fpstate, fregs, sizeof(fregs)) ||
-	    lx_copy_to_user(frame, &fr, sizeof(fr)))
+	if (err || lx_copy_to_user(frame, &fr, sizeof(fr)))
 		return -EFAULT;
-	load_user_data_segments();
-	f->rip = (u32)act->handler;
 	f->rsp = frame;
-	f->rax = (u64)sig;
 	f->rdx = 0;
 	f->rcx = 0;
+	return 0;
+}
+
+int lx_ia32_setup_frame(struct trap_frame *f, int sig, const struct lx_sigaction *act, u64 sp,
+			const struct lx_siginfo *info)
+{
+	int err = act->flags & SA_SIGINFO ? setup_rt_frame32(f, sig, act, sp, info)
+					  : setup_frame32(f, sig, act, sp);
+	if (err)
+		return err;
+	load_user_data_segments();
+	f->rip = (u32)act->handler;
+	f->rax = (u64)sig;
 	f->cs = USER_CS32;
 	f->ss = USER_DS;
 	f->rflags &= ~(X86_RFLAGS_TF | X86_RFLAGS_DF);
 	return 0;
 }
 
-/* sigreturn from an ia32 handler: its RET took pretcode, the restorer popped sig. */
-static long sys32_sigreturn(struct trap_frame *f)
+/* The interrupted registers back from a sigcontext_32; false if its segments are not user ones. */
+static bool restore_regs32(struct trap_frame *f, const struct lx_sigcontext32 *c)
 {
-	struct task *t = current;
-	struct lx_sigframe32 fr;
-	u64 frame = f->rsp - 8;
-	u8 fpu[512] __aligned(16);
-
-	if (lx_copy_from_user(&fr, frame, sizeof(fr))) {
-		diag("%s[%u]: ia32 sigreturn: no signal frame at 0x%lx", t->proc->prog->name,
-		     t->id, frame);
-		lx_die_by_signal(LX_SIGSEGV);
-	}
-	const struct lx_sigcontext32 *c = &fr.sc;
 	u16 cs = c->cs | 3, ss = c->ss | 3;
+
 	/* Linux lets IRET judge the selectors; here only cetbed's user ones can be loaded. */
-	if ((cs != USER_CS && cs != USER_CS32) || ss != USER_DS) {
-		diag("%s[%u]: ia32 sigreturn: CS 0x%x SS 0x%x are not user segments",
-		     t->proc->prog->name, t->id, cs, ss);
-		lx_die_by_signal(LX_SIGSEGV);
-	}
-	if (c->fpstate && !lx_copy_from_user(fpu, (u64)c->fpstate + FREGS_SIZE, sizeof(fpu))) {
-		*(u32 *)(fpu + 24) &= 0xffbf; /* reserved MXCSR bits would fault FXRSTOR */
-		asm volatile("fxrstor64 %0" ::"m"(fpu));
-	}
+	if ((cs != USER_CS && cs != USER_CS32) || ss != USER_DS)
+		return false;
+	restore_fpu32(c->fpstate);
 	f->rdi = c->di, f->rsi = c->si, f->rbp = c->bp, f->rbx = c->bx;
 	f->rdx = c->dx, f->rcx = c->cx, f->rsp = c->sp, f->rip = c->ip;
 	f->rflags = (f->rflags & ~FIX_EFLAGS) | (c->flags & FIX_EFLAGS) | X86_RFLAGS_IF;
 	f->cs = cs;
 	f->ss = ss;
-	t->lx.sigmask = (c->oldmask | (u64)fr.extramask << 32) & ~UNBLOCKABLE;
-	return (long)(u64)c->ax;
+	return true;
+}
+
+static void __noreturn bad_sigreturn(const char *what, u64 frame)
+{
+	struct task *t = current;
+
+	diag("%s[%u]: ia32 %s: no valid signal frame at 0x%lx", t->proc->prog->name, t->id, what,
+	     frame);
+	lx_die_by_signal(LX_SIGSEGV);
+}
+
+/* sigreturn from an ia32 handler: its RET took pretcode, the restorer popped sig. */
+static long sys32_sigreturn(struct trap_frame *f)
+{
+	struct lx_sigframe32 fr;
+	u64 frame = f->rsp - 8;
+
+	if (lx_copy_from_user(&fr, frame, sizeof(fr)) || !restore_regs32(f, &fr.sc))
+		bad_sigreturn("sigreturn", frame);
+	current->lx.sigmask = (fr.sc.oldmask | (u64)fr.extramask << 32) & ~UNBLOCKABLE;
+	return (long)(u64)fr.sc.ax;
+}
+
+/* rt_sigreturn from an ia32 SA_SIGINFO handler: its RET took pretcode. */
+static long sys32_rt_sigreturn(struct trap_frame *f)
+{
+	struct lx_rt_sigframe32 fr;
+	u64 frame = f->rsp - 4;
+
+	if (lx_copy_from_user(&fr, frame, sizeof(fr)) || !restore_regs32(f, &fr.uc.mc))
+		bad_sigreturn("rt_sigreturn", frame);
+	current->lx.sigmask = (fr.uc.sigmask[0] | (u64)fr.uc.sigmask[1] << 32) & ~UNBLOCKABLE;
+	return (long)(u64)fr.uc.mc.ax;
 }
 
 void lx_ia32_syscall(struct trap_frame *f)
@@ -259,6 +384,9 @@ void lx_ia32_syscall(struct trap_frame *f)
 		break;
 	case NR32_SIGRETURN:
 		ret = sys32_sigreturn(f);
+		break;
+	case NR32_RT_SIGRETURN:
+		ret = sys32_rt_sigreturn(f);
 		break;
 	default:
 		diag("%s: ia32 system call %u is not implemented: -ENOSYS", t->proc->prog->name,

@@ -56,11 +56,6 @@ struct lx_ucontext {
 	u64 sigmask;
 };
 
-struct lx_siginfo {
-	s32 signo, errno_, code, pad;
-	u64 addr; /* si_addr; for kill/tgkill: si_pid (low 32 bits), si_uid */
-	u64 rest[13];
-};
 
 struct lx_rt_sigframe {
 	u64 pretcode;
@@ -160,12 +155,7 @@ static void deliver(struct trap_frame *f, int sig, const struct lx_siginfo *info
 		sp = f->rsp;
 		if ((act->flags & SA_ONSTACK) && t->lx.altstack_size && !on_altstack(t, f->rsp))
 			sp = t->lx.altstack_sp + t->lx.altstack_size;
-		if (act->flags & SA_SIGINFO) {
-			diag("%s[%u]: signal %d: ia32 SA_SIGINFO frames are not implemented",
-			     t->proc->prog->name, t->id, sig);
-			lx_die_by_signal(LX_SIGSEGV);
-		}
-		if (lx_ia32_setup_frame(f, sig, act, sp)) {
+		if (lx_ia32_setup_frame(f, sig, act, sp, info)) {
 			diag("%s[%u]: no room for the ia32 signal %d frame below 0x%lx",
 			     t->proc->prog->name, t->id, sig, sp);
 			lx_die_by_signal(LX_SIGSEGV);
