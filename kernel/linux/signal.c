@@ -148,13 +148,13 @@ static void deliver(struct trap_frame *f, int sig, const struct lx_siginfo *info
 	struct lx_sigaction *act = &t->lx.proc->act[sig];
 	struct lx_rt_sigframe fr;
 	u8 fpu[512] __aligned(16);
-	u64 sp = f->rsp - 128; /* the red zone stays intact */
+	/* A handler installed through INT 0x80 is ia32 code: no red zone below its frame. */
+	bool ia32 = act->flags & LX_SA_IA32_ABI;
+	u64 sp = f->rsp - (ia32 ? 0 : 128); /* the red zone stays intact */
 
-	if (act->flags & LX_SA_IA32_ABI) {
-		/* A handler installed through INT 0x80: no red zone, Linux's ia32 frame. */
-		sp = f->rsp;
-		if ((act->flags & SA_ONSTACK) && t->lx.altstack_size && !on_altstack(t, f->rsp))
-			sp = t->lx.altstack_sp + t->lx.altstack_size;
+	if ((act->flags & SA_ONSTACK) && t->lx.altstack_size && !on_altstack(t, f->rsp))
+		sp = t->lx.altstack_sp + t->lx.altstack_size;
+	if (ia32) {
 		if (lx_ia32_setup_frame(f, sig, act, sp, info)) {
 			diag("%s[%u]: no room for the ia32 signal %d frame below 0x%lx",
 			     t->proc->prog->name, t->id, sig, sp);
@@ -162,8 +162,6 @@ static void deliver(struct trap_frame *f, int sig, const struct lx_siginfo *info
 		}
 		goto mask;
 	}
-	if ((act->flags & SA_ONSTACK) && t->lx.altstack_size && !on_altstack(t, f->rsp))
-		sp = t->lx.altstack_sp + t->lx.altstack_size;
 	sp = ALIGN_DOWN(sp - sizeof(fpu), 64);
 	u64 fpstate = sp;
 	u64 frame = ALIGN_DOWN(sp - sizeof(fr), 16) - 8;
