@@ -134,14 +134,18 @@ static bool trap_iret32_fault(struct trap_frame *f)
 	if (!t || !t->iret32_armed || f->vector != X86_EXC_GP || (f->cs & 3) != 0)
 		return false;
 	t->iret32_armed = false;
-	if (kshstk_on)
-		trap_sss_drop = 3;
 	f->rip = t->iret32.rip;
 	f->cs = t->iret32.cs;
 	f->rflags = t->iret32.rflags;
 	f->rsp = t->iret32.rsp;
 	f->ss = t->iret32.ss;
 	uproc_fault(f, 0);
+	/*
+	 * Set only now: the program may have ended in uproc_fault, or blocked
+	 * and let other tasks through this path meanwhile.
+	 */
+	if (kshstk_on)
+		trap_sss_drop = 3;
 	return true;
 }
 

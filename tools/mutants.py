@@ -558,6 +558,9 @@ MUTANTS = {
                               "	mov byte [rel trap_sss_drop], 0", ["linux_test_shadow_stack"], "bochs"),
     "lx-handler-keeps-cs32": ("kernel/linux/signal.c", "	f->cs = USER_CS;\n	f->ss = USER_DS;\n	f->rdi = (u64)sig;",
                               "	f->rdi = (u64)sig;", ["linux_test_shadow_stack"], "bochs"),
+    "iret32-sss-drop-before-fault": ("kernel/trap.c", "	uproc_fault(f, 0);\n	/*\n	 * Set only now",
+                                     "	if (kshstk_on)\n		trap_sss_drop = 3;\n	uproc_fault(f, 0);\n	/*\n	 * Set only now",
+                                     ["linux_lxfuzz"], "bochs-lxfuzz"),
     "lx-map32bit-ignored": ("kernel/linux/mm.c", "		long a = flags & MAP_32BIT\n",
                             "		long a = 0\n", ["linux_test_shadow_stack"], "bochs"),
     # Benchmarks: a fault counted quietly must still reach the handler
@@ -568,8 +571,8 @@ MUTANTS = {
     # The Linux-ABI fuzzer (make test's 10^4 calls, fixed seed): a number
     # the personality lacks must give -ENOSYS, and no call may take an
     # address outside the user half.
-    "lx-enosys-succeeds": ("kernel/linux/syscall.c", "		log_enosys(f->rax);\n		return -ENOSYS;",
-                           "		log_enosys(f->rax);\n		return 0;", ["linux_lxfuzz"], "qemu-lxfuzz"),
+    "lx-enosys-succeeds": ("kernel/linux/syscall.c", "		lx_log_enosys(false, f->rax);\n		return -ENOSYS;",
+                           "		lx_log_enosys(false, f->rax);\n		return 0;", ["linux_lxfuzz"], "qemu-lxfuzz"),
     "lx-clone-settls-unchecked": ("kernel/linux/proc.c", "	if ((flags & CLONE_SETTLS) && tls >= USER_TOP)",
                                   "	if (0)", ["linux_clone_bad_tls"], "qemu-linux"),
     # Range and count rules the fuzzer found broken (test linux_mm_range_rules).
@@ -634,8 +637,14 @@ def boot(name, work, platform, bochs3_root, tests):
         return None, f"{name}: no ISO:\n{b.stderr[-2000:]}"
     # --name keeps the log at PLATFORM.log (a run with --cmdline is named
     # PLATFORM-cmdline otherwise).
+    extra = []
+    if platform == "bochs-lxfuzz":
+        # The Linux-ABI fuzzer on a CET platform, as make test's fuzz-linux-bochs runs it.
+        platform = "bochs"
+        extra = ["--module", "build/linux/lxfuzz.boot:lxfuzz 0x6c78667a7a000001 10000"]
+        selection += " timeout=60"
     cmd = [sys.executable, "tests/harness/cetbed.py", "run", platform, "--timeout", "300",
-           "--cmdline", selection, "--name", platform]
+           "--cmdline", selection, "--name", platform] + extra
     if platform.startswith("bochs3") and bochs3_root:
         cmd += ["--bochs3-root", bochs3_root]
     subprocess.run(cmd, cwd=work, capture_output=True, text=True, errors="replace")

@@ -173,6 +173,8 @@ long lx_sys_tgkill(u64 tgid, u64 tid, u64 sig);
 /* The sa_flags bits sigaction keeps (Linux's UAPI_SA_FLAGS on x86); others read back as 0. */
 #define LX_SA_UAPI_FLAGS 0xdc000807UL
 void lx_ia32_syscall(struct trap_frame *f);
+/* Names an unimplemented number once per run (kernel/linux/syscall.c). */
+void lx_log_enosys(bool ia32, u64 nr);
 /* Linux's 64-bit siginfo. */
 struct lx_siginfo {
 	s32 signo, errno_, code, pad;

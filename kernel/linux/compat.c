@@ -389,8 +389,7 @@ void lx_ia32_syscall(struct trap_frame *f)
 		ret = sys32_rt_sigreturn(f);
 		break;
 	default:
-		diag("%s: ia32 system call %u is not implemented: -ENOSYS", t->proc->prog->name,
-		     nr);
+		lx_log_enosys(true, nr);
 		ret = -ENOSYS;
 	}
 	f->rax = (u64)ret;
