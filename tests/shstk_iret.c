@@ -38,8 +38,8 @@ struct ic_run {
 };
 
 /*
- * Runs kp_iret_compat with U_CET.SH_STK_EN set and IA32_PL3_SSP = ssp, and
- * catches whatever it raises.  A CPU that raises the fault at CPL0 needs
+ * Runs kp_iret_compat to cs with U_CET.SH_STK_EN set and IA32_PL3_SSP = ssp,
+ * and catches whatever it raises.  A CPU that raises the fault at CPL0 needs
  * nothing more.  One that loads CPL3 state first, or lets the IRETQ
  * complete, delivers the fault from CPL3: through TSS.RSP0, which must not
  * be the live stack under us, and, with supervisor shadow stacks, through
@@ -48,7 +48,7 @@ struct ic_run {
  * below our own SSP, where the catch can unwind to us with INCSSP as usual.
  * Interrupts stay off, so no task switch sees the borrowed values.
  */
-static bool ic_run(struct test_case_run *t, u64 ssp, struct ic_run *r)
+static bool ic_iret(struct test_case_run *t, u64 cs, u64 ssp, struct ic_run *r)
 {
 	u64 *pml4 = phys_to_virt(read_cr3() & PTE_ADDR_MASK);
 
@@ -73,7 +73,7 @@ static bool ic_run(struct test_case_run *t, u64 ssp, struct ic_run *r)
 		test_error(t, "out of memory");
 		return false;
 	}
-	r->frame = (struct kp_iret_frame){ .rip = IC_USER_RIP, .cs = USER_CS32,
+	r->frame = (struct kp_iret_frame){ .rip = IC_USER_RIP, .cs = cs,
 					   .rflags = X86_RFLAGS_FIXED, .rsp = IC_USER_RSP,
 					   .ss = USER_DS };
 	u64 flags = read_rflags();
@@ -114,6 +114,37 @@ static void ic_dump(const struct ic_run *r)
 	diag("IA32_PL3_SSP 0x%lx before, 0x%lx after", r->pl3_before, r->pl3_after);
 }
 
+/* An IRETQ that completed: the first fetch at CPL3, from an unmapped page. */
+static bool ic_reached_cpl3(struct test_case_run *t, const struct ic_run *r, u64 cs)
+{
+	/* SDM Vol. 3A 4.7: I is reported when EFER.NXE or CR4.SMEP is set. */
+	bool id = (rdmsr(MSR_EFER) & EFER_NXE) || (read_cr4() & X86_CR4_SMEP);
+	struct fault_expect pf = { X86_EXC_PF, PF_EC_U | (id ? PF_EC_I : 0), IC_USER_RIP,
+				   IC_USER_RIP };
+	bool ok = check_fault(t, &r->c.info, &pf) && CHECK_EQ(t, r->c.frame.cs, cs, "CS at the #PF");
+	if (!ok)
+		ic_dump(r);
+	return ok;
+}
+
+/*
+ * The IRETQ to cs with IA32_PL3_SSP = ssp, after a 64-bit one with a small
+ * IA32_PL3_SSP that must reach CPL3.  That first one leaves SSP below
+ * 4 GiB: without supervisor shadow stacks CPL0 keeps the SSP of the last
+ * CPL3 code, unused, and an emulator that (wrongly) checks that value
+ * would otherwise give results that depend on which tests ran before.
+ */
+static bool ic_run(struct test_case_run *t, u64 cs, u64 ssp, struct ic_run *r)
+{
+	if (!ic_iret(t, USER_CS, IC_SSP_BELOW_4G, r))
+		return false;
+	if (!ic_reached_cpl3(t, r, USER_CS)) {
+		test_fail(t, "a 64-bit IRETQ to CPL3 did not get there");
+		return false;
+	}
+	return ic_iret(t, cs, ssp, r);
+}
+
 /*
  * SDM Vol. 2A, IRET, RETURN-TO-OUTER-PRIVILEGE-LEVEL: when shadow stacks
  * are enabled for the new CPL 3 (CR4.CET and IA32_U_CET.SH_STK_EN), the new
@@ -121,9 +152,9 @@ static void ic_dump(const struct ic_run *r)
  * CS.L = 0) while its bits 63:32 are not all zero, the IRET raises #GP(0).
  * FRED's ERETU has the same check.  (The IRET page's exception list also
  * files this case under #CP; its pseudocode and ERETU say #GP(0).)
- * The control case, with IA32_PL3_SSP[63:32] = 0, shows the same IRETQ does
- * reach CPL3 in compatibility mode: its first fetch, from an unmapped page,
- * is a user #PF there.
+ * Two controls come first: the same IRETQ reaches CPL3 (where its first
+ * fetch, from an unmapped page, is a user #PF) with a 64-bit CS and the
+ * same IA32_PL3_SSP, and with the 32-bit CS and IA32_PL3_SSP[63:32] = 0.
  */
 TEST(shstk_iret_compat_ssp_above_4g_gp, "shstk")
 {
@@ -131,18 +162,16 @@ TEST(shstk_iret_compat_ssp_above_4g_gp, "shstk")
 
 	if (!test_need_shstk(t))
 		return;
-	diag("control: IA32_PL3_SSP 0x%lx", IC_SSP_BELOW_4G);
-	if (!ic_run(t, IC_SSP_BELOW_4G, &r))
+	diag("control: 64-bit CS, IA32_PL3_SSP 0x%lx", IC_SSP_ABOVE_4G);
+	if (!ic_run(t, USER_CS, IC_SSP_ABOVE_4G, &r))
 		return;
-	/* SDM Vol. 3A 4.7: I is reported when EFER.NXE or CR4.SMEP is set. */
-	bool id = (rdmsr(MSR_EFER) & EFER_NXE) || (read_cr4() & X86_CR4_SMEP);
-	struct fault_expect pf = { X86_EXC_PF, PF_EC_U | (id ? PF_EC_I : 0), IC_USER_RIP,
-				   IC_USER_RIP };
-	if (!check_fault(t, &r.c.info, &pf) || !CHECK_EQ(t, r.c.frame.cs, USER_CS32, "CS at the #PF"))
-		ic_dump(&r);
-
-	diag("IA32_PL3_SSP 0x%lx", IC_SSP_ABOVE_4G);
-	if (!ic_run(t, IC_SSP_ABOVE_4G, &r))
+	ic_reached_cpl3(t, &r, USER_CS);
+	diag("control: 32-bit CS, IA32_PL3_SSP 0x%lx", IC_SSP_BELOW_4G);
+	if (!ic_run(t, USER_CS32, IC_SSP_BELOW_4G, &r))
+		return;
+	ic_reached_cpl3(t, &r, USER_CS32);
+	diag("32-bit CS, IA32_PL3_SSP 0x%lx", IC_SSP_ABOVE_4G);
+	if (!ic_run(t, USER_CS32, IC_SSP_ABOVE_4G, &r))
 		return;
 	struct fault_expect gp = { X86_EXC_GP, 0, (u64)kp_iret_compat_rip, 0 };
 	if (!check_fault(t, &r.c.info, &gp))
@@ -153,10 +182,7 @@ TEST(shstk_iret_compat_ssp_above_4g_gp, "shstk")
  * The same #GP(0) is a fault of the IRETQ itself, so it is taken with the
  * state from before it (SDM Vol. 3A 6.5, faults): CPL0 in KERNEL_CS, RSP
  * still at the IRETQ frame, no stack switch, and IA32_PL3_SSP untouched (a
- * delivery from CPL3 would have saved SSP into it).  The control run comes
- * first here too, unjudged: without supervisor shadow stacks CPL0 leaves
- * SSP as the last CPL3 code had it, and an emulator that (wrongly) checks
- * that SSP would make this result depend on which tests ran before.
+ * delivery from CPL3 would have saved SSP into it).
  */
 TEST(shstk_iret_compat_gp_before_state_change, "shstk")
 {
@@ -164,7 +190,7 @@ TEST(shstk_iret_compat_gp_before_state_change, "shstk")
 
 	if (!test_need_shstk(t))
 		return;
-	if (!ic_run(t, IC_SSP_BELOW_4G, &r) || !ic_run(t, IC_SSP_ABOVE_4G, &r))
+	if (!ic_run(t, USER_CS32, IC_SSP_ABOVE_4G, &r))
 		return;
 	struct fault_expect gp = { X86_EXC_GP, 0, (u64)kp_iret_compat_rip, 0 };
 	bool ok = check_fault(t, &r.c.info, &gp);
