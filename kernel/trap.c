@@ -11,6 +11,7 @@
 #include "mm/layout.h"
 #include "x86/cpu.h"
 #include "x86/paging.h"
+#include "x86/segment.h"
 #include "x86/trap.h"
 
 /* A short decoding of an error code, e.g. "P W U SS" for a #PF. */
@@ -94,14 +95,73 @@ void trap_describe(const struct fault_info *fi, char *buf, size_t size)
 void (*trap_test_hook)(struct trap_frame *f);
 u64 trap_nmis;
 
-void trap_handler(struct trap_frame *f);
-void trap_handler(struct trap_frame *f)
+/* The IRETQ of the trap path (kernel/entry.asm). */
+extern char trap_iretq[];
+
+/* Set by trap_iret32_fault: the trap path pops this many entries off SSP first. */
+u8 trap_sss_drop;
+
+/*
+ * Remembers the frame the coming IRETQ loads when it returns to a 32-bit
+ * code segment.  With user shadow stacks on, that IRETQ raises #GP(0) if
+ * IA32_PL3_SSP[63:32] != 0 (SDM Vol. 2A, IRET: the check on returning to
+ * compatibility mode; ERETU makes the same one).
+ */
+void trap_note_iret32(const struct trap_frame *f)
+{
+	struct task *t = current;
+
+	if (!t)
+		return;
+	t->iret32_armed = f->cs == USER_CS32;
+	if (t->iret32_armed)
+		t->iret32 = *f;
+}
+
+/*
+ * The IRETQ at trap_iretq faulted on its way to a 32-bit code segment.  The
+ * SDM takes that #GP with the state before the IRETQ: at CPL0, on this
+ * stack, and with supervisor shadow stacks on, after pushing CS, LIP and
+ * SSP onto the supervisor shadow stack; the trap path pops those three
+ * again before it leaves, so that its IRETQ finds and frees the task's
+ * token.  The fault is the program's: a #GP at the frame it did not reach
+ * (what Linux's bad-IRET fixup reports), SIGSEGV for a Linux program.
+ */
+static bool trap_iret32_fault(struct trap_frame *f)
+{
+	struct task *t = current;
+
+	if (!t || !t->iret32_armed || f->vector != X86_EXC_GP || (f->cs & 3) != 0)
+		return false;
+	t->iret32_armed = false;
+	if (kshstk_on)
+		trap_sss_drop = 3;
+	f->rip = t->iret32.rip;
+	f->cs = t->iret32.cs;
+	f->rflags = t->iret32.rflags;
+	f->rsp = t->iret32.rsp;
+	f->ss = t->iret32.ss;
+	uproc_fault(f, 0);
+	return true;
+}
+
+static void trap_dispatch(struct trap_frame *f)
 {
 	u64 cr2 = read_cr2();
 
 	if (trap_test_hook && (f->cs & 3) == 0 &&
 	    (f->vector == X86_EXC_BP || f->vector == X86_EXC_NMI || f->vector == X86_EXC_MC)) {
 		trap_test_hook(f);
+		return;
+	}
+	if (f->rip == (u64)trap_iretq && trap_iret32_fault(f))
+		return;
+	/* INT 0x80 from ring 3: a Linux program's ia32 system call. */
+	if (f->vector == LX_IA32_VECTOR && (f->cs & 3) == 3) {
+		if (lx_current())
+			lx_ia32_syscall(f);
+		else
+			uproc_fault(f, cr2);
 		return;
 	}
 
@@ -145,4 +205,11 @@ void trap_handler(struct trap_frame *f)
 	diag("PANIC: unexpected exception in the kernel");
 	trap_dump(f, cr2);
 	panic("%s at rip 0x%lx", x86_vector_name(f->vector), f->rip);
+}
+
+void trap_handler(struct trap_frame *f);
+void trap_handler(struct trap_frame *f)
+{
+	trap_dispatch(f);
+	trap_note_iret32(f);
 }

@@ -498,9 +498,10 @@ MUTANTS = {
                                    "if (0)", ["linux_elf_rejects_truncated"]),
     "lx-elf-size-unchecked": ("kernel/linux/exec.c", "if (need + 64 * PAGE_SIZE > have)", "if (0)",
                               ["linux_elf_rejects_larger_than_memory"]),
-    "lx-mmap-bottom-up": ("kernel/linux/mm.c", "		long a = lx_unmapped_area(lp, size, 0);",
-                          "		static u64 bump = LX_MMAP_MIN + 0x10000000UL;\n		long a = (long)bump;\n"
-                          "		bump += size + PAGE_SIZE;", ["linux_mmap_faults"], "qemu-linux"),
+    "lx-mmap-bottom-up": ("kernel/linux/mm.c", "				 : lx_unmapped_area(lp, size, 0);",
+                          "				 : ({ static u64 bump = LX_MMAP_MIN + 0x10000000UL;\n"
+                          "				      bump += size + PAGE_SIZE; (long)(bump - size - PAGE_SIZE); });",
+                          ["linux_mmap_faults"], "qemu-linux"),
     "lx-fork-enomem-at-limit": ("kernel/linux/proc.c", "		lp = lx_proc_alloc();\n		if (!lp)\n			return -EAGAIN;",
                                 "		lp = lx_proc_alloc();\n		if (!lp)\n			return -ENOMEM;",
                                 ["linux_fork_bomb"], "qemu-linux"),
@@ -561,6 +562,16 @@ MUTANTS = {
                                 "	if (0) {\n		/* A tracee stops for a fault's", ["linux_shstk_ptrace"], "qemu-linux"),
     "lx-ptrace-stop-not-trapped": ("kernel/linux/ptrace.c", "tracer->leader->lx.chld_code = CLD_TRAPPED;",
                                    "tracer->leader->lx.chld_code = 1;", ["linux_shstk_ptrace"], "qemu-linux"),
+    # The ia32 path and the #GP of IRETQ to compatibility mode with SSP
+    # above 4 GiB (Linux's selftest, its 32 bit case).
+    "iret32-not-armed": ("kernel/trap.c", "t->iret32_armed = f->cs == USER_CS32;",
+                         "t->iret32_armed = false;", ["linux_test_shadow_stack"], "bochs"),
+    "iret32-sss-frame-kept": ("kernel/entry.asm", "	mov byte [rel trap_sss_drop], 0\n	incsspq rax",
+                              "	mov byte [rel trap_sss_drop], 0", ["linux_test_shadow_stack"], "bochs"),
+    "lx-handler-keeps-cs32": ("kernel/linux/signal.c", "	f->cs = USER_CS;\n	f->ss = USER_DS;\n	f->rdi = (u64)sig;",
+                              "	f->rdi = (u64)sig;", ["linux_test_shadow_stack"], "bochs"),
+    "lx-map32bit-ignored": ("kernel/linux/mm.c", "		long a = flags & MAP_32BIT\n",
+                            "		long a = 0\n", ["linux_test_shadow_stack"], "bochs"),
     # Benchmarks: a fault counted quietly must still reach the handler
     # (bench_cet is opt-in; naming it is what selects it).
     "bench-quiet-fault-dropped": ("kernel/signal.c", "t->proc->quiet_fault_count++;",
