@@ -188,6 +188,14 @@ static void trap_dispatch(struct trap_frame *f)
 		return;
 	}
 	if ((f->cs & 3) == 3) {
+		/*
+		 * A CPL3 frame at a kernel RIP, or with no user program to blame:
+		 * a kernel instruction faulted after loading CPL3 state, as an
+		 * emulator's IRETQ may do (tests/shstk_iret.c).  An armed catch
+		 * gets it; without one, uproc_fault() as before.
+		 */
+		if ((f->rip >> 63) || !current || !current->proc)
+			fault_catch_deliver(f, cr2);
 		uproc_fault(f, cr2);
 		return;
 	}

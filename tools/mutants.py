@@ -198,6 +198,18 @@ MUTANTS = {
                              ["sss_near_ret_smash_cp1", "sss_setssbsy_busy_token_cp5",
                               "sss_bad_token_on_event_delivery_gp", "sss_iret_tampered_frame_cp2",
                               "sss_wruss_into_kernel_shadow_stack_faults"], "bochs"),
+    # IRETQ to compatibility mode (tests/shstk_iret.c).  The #GP(0) case
+    # passes on bochs-no-kshstk, the fault-state case on bochs.
+    "iret-compat-ssp-below-4g": ("tests/shstk_iret.c", "#define IC_SSP_ABOVE_4G 0x100000ff8UL",
+                                 "#define IC_SSP_ABOVE_4G 0xff8UL",
+                                 ["shstk_iret_compat_ssp_above_4g_gp"], "bochs-no-kshstk"),
+    "iret-compat-no-user-shstk": ("tests/shstk_iret.c", "wrmsr(MSR_IA32_U_CET, u_cet | CET_SH_STK_EN);",
+                                  "wrmsr(MSR_IA32_U_CET, u_cet);",
+                                  ["shstk_iret_compat_gp_before_state_change"], "bochs"),
+    "trap-cpl3-kernel-fault-uncaught": ("kernel/trap.c",
+                                        "if ((f->rip >> 63) || !current || !current->proc)",
+                                        "if (0)", ["shstk_iret_compat_ssp_above_4g_gp"],
+                                        "bochs-no-kshstk"),
     "elf-note-ignored": ("kernel/uproc.c", "	u32 note = elf_x86_features(&p->img);", "	u32 note = 0;",
                          ["ibt_elf_note_features"], "bochs"),
     "legacy-bit-wrong": ("cet/shstk.c", "	*bits |= 1U << ((addr >> 12) & 7);", "	*bits |= 1U << (((addr >> 12) + 1) & 7);",
