@@ -10,6 +10,7 @@
 #include "lib.h"
 #include "mm/layout.h"
 #include "x86/cpu.h"
+#include "x86/msr.h"
 #include "x86/paging.h"
 #include "x86/segment.h"
 #include "x86/trap.h"
@@ -114,8 +115,10 @@ void trap_note_iret32(const struct trap_frame *f)
 	if (!t)
 		return;
 	t->iret32_armed = f->cs == USER_CS32;
-	if (t->iret32_armed)
+	if (t->iret32_armed) {
 		t->iret32 = *f;
+		t->iret32_ssp = cet_path != CET_PATH_NONE ? rdmsr(MSR_IA32_PL3_SSP) : 0;
+	}
 }
 
 /*
@@ -126,14 +129,27 @@ void trap_note_iret32(const struct trap_frame *f)
  * again before it leaves, so that its IRETQ finds and frees the task's
  * token.  The fault is the program's: a #GP at the frame it did not reach
  * (what Linux's bad-IRET fixup reports), SIGSEGV for a Linux program.
+ *
+ * Bochs without supervisor shadow stacks loads CS, SS and CPL3 first and
+ * delivers the #GP from CPL3 at this RIP, through TSS.RSP0, after saving
+ * the SSP register in IA32_PL3_SSP (README, "Known divergences"): the
+ * saved frame and SSP put that right too.
  */
 static bool trap_iret32_fault(struct trap_frame *f)
 {
 	struct task *t = current;
+	bool cpl3 = (f->cs & 3) == 3;
 
-	if (!t || !t->iret32_armed || f->vector != X86_EXC_GP || (f->cs & 3) != 0)
+	if (!t || !t->iret32_armed || f->vector != X86_EXC_GP)
 		return false;
 	t->iret32_armed = false;
+	if (cpl3) {
+		diag("%s[%u]: the #GP of IRETQ to CS 0x%lx arrived with CS 0x%lx loaded; the SDM "
+		     "takes it before any state changes", t->proc ? t->proc->prog->name : "kernel",
+		     t->id, t->iret32.cs, f->cs);
+		if (cet_path != CET_PATH_NONE)
+			wrmsr(MSR_IA32_PL3_SSP, t->iret32_ssp);
+	}
 	f->rip = t->iret32.rip;
 	f->cs = t->iret32.cs;
 	f->rflags = t->iret32.rflags;
@@ -144,7 +160,7 @@ static bool trap_iret32_fault(struct trap_frame *f)
 	 * Set only now: the program may have ended in uproc_fault, or blocked
 	 * and let other tasks through this path meanwhile.
 	 */
-	if (kshstk_on)
+	if (kshstk_on && !cpl3)
 		trap_sss_drop = 3;
 	return true;
 }

@@ -52,6 +52,7 @@ struct task {
 	 * program's #GP at this frame.
 	 */
 	struct trap_frame iret32;
+	u64 iret32_ssp; /* IA32_PL3_SSP for it */
 	bool iret32_armed;
 
 	/* Signals (kernel/signal.c). */
