@@ -4,7 +4,7 @@
 
 %include "asm-offsets.inc"
 
-extern trap_handler, syscall_dispatch, kshstk_on, kshstk_token_cur
+extern trap_handler, syscall_dispatch, kshstk_on, kshstk_token_cur, trap_sss_drop
 global idt_stub_table, syscall_entry, syscall_kernel_rsp, trap_return, trap_iretq
 
 SYSCALL_VECTOR equ 256
@@ -72,6 +72,14 @@ trap_common:
 	and rsp, -16
 	call trap_handler
 	mov rsp, rbx
+	; A #GP of the IRETQ below, taken at CPL0, pushed CS, LIP and SSP onto
+	; the supervisor shadow stack: off they come before IRETQ frees the
+	; token (trap_iret32_fault in kernel/trap.c).
+	movzx eax, byte [rel trap_sss_drop]
+	test eax, eax
+	jz trap_return
+	mov byte [rel trap_sss_drop], 0
+	incsspq rax
 trap_return:
 	POP_GPRS
 	add rsp, 16			; vector, error code

@@ -66,6 +66,11 @@ void tss_set_rsp0(u64 rsp0)
 	tss.rsp[0] = rsp0;
 }
 
+u64 tss_rsp0(void)
+{
+	return tss.rsp[0];
+}
+
 u64 ist_ssp_table[8] __aligned(8);
 
 void kshstk_setup_ist(void)

@@ -1,5 +1,6 @@
 /* The IDT: every vector points at its stub in kernel/entry.asm. */
 #include "kernel/cpu.h"
+#include "kernel/linux.h"
 #include "lib.h"
 #include "x86/cpu.h"
 #include "x86/segment.h"
@@ -51,6 +52,8 @@ void idt_init(void)
 	/* INT3 and INTO are meant to be usable from ring 3. */
 	idt_set(X86_EXC_BP, 3, 0);
 	idt_set(X86_EXC_OF, 3, 0);
+	/* INT 0x80: the Linux personality's ia32 system calls (others: a fault). */
+	idt_set(LX_IA32_VECTOR, 3, 0);
 	struct {
 		u16 limit;
 		u64 base;

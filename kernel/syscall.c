@@ -78,15 +78,24 @@ static long sys_uname(u64 ubuf, u64 len)
 	return sizeof(name);
 }
 
+static int syscall_native(struct trap_frame *f);
+
 /* Returns 0 to leave through SYSRET, 1 to leave through IRETQ. */
 int syscall_dispatch(struct trap_frame *f);
 int syscall_dispatch(struct trap_frame *f)
 {
+	int iret = lx_current() ? lx_syscall(f) : syscall_native(f);
+
+	if (iret)
+		trap_note_iret32(f);
+	return iret;
+}
+
+static int syscall_native(struct trap_frame *f)
+{
 	long ret;
 	bool restore_all = false;
 
-	if (lx_current())
-		return lx_syscall(f);
 	switch (f->rax) {
 	case SYS_EXIT:
 		uproc_exit((long)f->rdi);

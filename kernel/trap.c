@@ -10,7 +10,9 @@
 #include "lib.h"
 #include "mm/layout.h"
 #include "x86/cpu.h"
+#include "x86/msr.h"
 #include "x86/paging.h"
+#include "x86/segment.h"
 #include "x86/trap.h"
 
 /* A short decoding of an error code, e.g. "P W U SS" for a #PF. */
@@ -94,14 +96,92 @@ void trap_describe(const struct fault_info *fi, char *buf, size_t size)
 void (*trap_test_hook)(struct trap_frame *f);
 u64 trap_nmis;
 
-void trap_handler(struct trap_frame *f);
-void trap_handler(struct trap_frame *f)
+/* The IRETQ of the trap path (kernel/entry.asm). */
+extern char trap_iretq[];
+
+/* Set by trap_iret32_fault: the trap path pops this many entries off SSP first. */
+u8 trap_sss_drop;
+
+/*
+ * Remembers the frame the coming IRETQ loads when it returns to a 32-bit
+ * code segment.  With user shadow stacks on, that IRETQ raises #GP(0) if
+ * IA32_PL3_SSP[63:32] != 0 (SDM Vol. 2A, IRET: the check on returning to
+ * compatibility mode; ERETU makes the same one).
+ */
+void trap_note_iret32(const struct trap_frame *f)
+{
+	struct task *t = current;
+
+	if (!t)
+		return;
+	t->iret32_armed = f->cs == USER_CS32;
+	if (t->iret32_armed) {
+		t->iret32 = *f;
+		t->iret32_ssp = cet_path != CET_PATH_NONE ? rdmsr(MSR_IA32_PL3_SSP) : 0;
+	}
+}
+
+/*
+ * The IRETQ at trap_iretq faulted on its way to a 32-bit code segment.  The
+ * SDM takes that #GP with the state before the IRETQ: at CPL0, on this
+ * stack, and with supervisor shadow stacks on, after pushing CS, LIP and
+ * SSP onto the supervisor shadow stack; the trap path pops those three
+ * again before it leaves, so that its IRETQ finds and frees the task's
+ * token.  The fault is the program's: a #GP at the frame it did not reach
+ * (what Linux's bad-IRET fixup reports), SIGSEGV for a Linux program.
+ *
+ * Bochs without supervisor shadow stacks loads CS, SS and CPL3 first and
+ * delivers the #GP from CPL3 at this RIP, through TSS.RSP0, after saving
+ * the SSP register in IA32_PL3_SSP (README, "Known divergences"): the
+ * saved frame and SSP put that right too.
+ */
+static bool trap_iret32_fault(struct trap_frame *f)
+{
+	struct task *t = current;
+	bool cpl3 = (f->cs & 3) == 3;
+
+	if (!t || !t->iret32_armed || f->vector != X86_EXC_GP)
+		return false;
+	t->iret32_armed = false;
+	if (cpl3) {
+		diag("%s[%u]: the #GP of IRETQ to CS 0x%lx arrived with CS 0x%lx loaded; the SDM "
+		     "takes it before any state changes", t->proc ? t->proc->prog->name : "kernel",
+		     t->id, t->iret32.cs, f->cs);
+		if (cet_path != CET_PATH_NONE)
+			wrmsr(MSR_IA32_PL3_SSP, t->iret32_ssp);
+	}
+	f->rip = t->iret32.rip;
+	f->cs = t->iret32.cs;
+	f->rflags = t->iret32.rflags;
+	f->rsp = t->iret32.rsp;
+	f->ss = t->iret32.ss;
+	uproc_fault(f, 0);
+	/*
+	 * Set only now: the program may have ended in uproc_fault, or blocked
+	 * and let other tasks through this path meanwhile.
+	 */
+	if (kshstk_on && !cpl3)
+		trap_sss_drop = 3;
+	return true;
+}
+
+static void trap_dispatch(struct trap_frame *f)
 {
 	u64 cr2 = read_cr2();
 
 	if (trap_test_hook && (f->cs & 3) == 0 &&
 	    (f->vector == X86_EXC_BP || f->vector == X86_EXC_NMI || f->vector == X86_EXC_MC)) {
 		trap_test_hook(f);
+		return;
+	}
+	if (f->rip == (u64)trap_iretq && trap_iret32_fault(f))
+		return;
+	/* INT 0x80 from ring 3: a Linux program's ia32 system call. */
+	if (f->vector == LX_IA32_VECTOR && (f->cs & 3) == 3) {
+		if (lx_current())
+			lx_ia32_syscall(f);
+		else
+			uproc_fault(f, cr2);
 		return;
 	}
 
@@ -124,6 +204,14 @@ void trap_handler(struct trap_frame *f)
 		return;
 	}
 	if ((f->cs & 3) == 3) {
+		/*
+		 * A CPL3 frame at a kernel RIP, or with no user program to blame:
+		 * a kernel instruction faulted after loading CPL3 state, as an
+		 * emulator's IRETQ may do (tests/shstk_iret.c).  An armed catch
+		 * gets it; without one, uproc_fault() as before.
+		 */
+		if ((f->rip >> 63) || !current || !current->proc)
+			fault_catch_deliver(f, cr2);
 		uproc_fault(f, cr2);
 		return;
 	}
@@ -137,4 +225,11 @@ void trap_handler(struct trap_frame *f)
 	diag("PANIC: unexpected exception in the kernel");
 	trap_dump(f, cr2);
 	panic("%s at rip 0x%lx", x86_vector_name(f->vector), f->rip);
+}
+
+void trap_handler(struct trap_frame *f);
+void trap_handler(struct trap_frame *f)
+{
+	trap_dispatch(f);
+	trap_note_iret32(f);
 }

@@ -214,3 +214,20 @@ PROBE kp_ist_mc
 global kp_ist_mc_lip
 kp_ist_mc_lip:
 	ret
+
+; (struct kp_iret_frame *): IRETQ to the frame given in its first five
+; words (rip, cs, rflags, rsp, ss), with RSP and SS at the IRETQ stored in
+; the next two.  Never returns: the test catches what follows the IRETQ.
+PROBE kp_iret_compat
+	push qword [rdi + 32]
+	push qword [rdi + 24]
+	push qword [rdi + 16]
+	push qword [rdi + 8]
+	push qword [rdi]
+	mov [rdi + 40], rsp
+	xor eax, eax
+	mov ax, ss
+	mov [rdi + 48], rax
+global kp_iret_compat_rip
+kp_iret_compat_rip:
+	iretq

@@ -2,6 +2,8 @@
 #ifndef CETBED_TESTS_PROBES_H
 #define CETBED_TESTS_PROBES_H
 
+#include "types.h"
+
 void kp_div0(void *);
 void kp_ud(void *);
 void kp_int3(void *);
@@ -25,6 +27,13 @@ extern char kp_ist_nmi_lip[], kp_ist_mc_lip[];
 void kp_smash(void *);
 void kp_setssbsy(void *token);
 void kp_iret_on_token(void *restore_token);
+/* An IRETQ frame for kp_iret_compat; iret_rsp and iret_ss are written by it. */
+struct kp_iret_frame {
+	u64 rip, cs, rflags, rsp, ss;
+	u64 iret_rsp, iret_ss;
+};
+void kp_iret_compat(void *frame);
+extern char kp_iret_compat_rip[];
 extern char kp_int2_rip[], kp_smash_ret[], kp_setssbsy_rip[], trap_iretq[];
 extern char kp_wruss_rip[], kp_wrss_supervisor_rip[], kp_wrmsr_rip[], kp_xrstors_rip[];
 extern char kp_div0_rip[], kp_ud_rip[], kp_int3_next[], kp_read_rip[], kp_rewrite_rip[];

@@ -198,6 +198,18 @@ MUTANTS = {
                              ["sss_near_ret_smash_cp1", "sss_setssbsy_busy_token_cp5",
                               "sss_bad_token_on_event_delivery_gp", "sss_iret_tampered_frame_cp2",
                               "sss_wruss_into_kernel_shadow_stack_faults"], "bochs"),
+    # IRETQ to compatibility mode (tests/shstk_iret.c).  The #GP(0) case
+    # passes on bochs-no-kshstk, the fault-state case on bochs.
+    "iret-compat-ssp-below-4g": ("tests/shstk_iret.c", "#define IC_SSP_ABOVE_4G 0x100000ff8UL",
+                                 "#define IC_SSP_ABOVE_4G 0xff8UL",
+                                 ["shstk_iret_compat_ssp_above_4g_gp"], "bochs-no-kshstk"),
+    "iret-compat-no-user-shstk": ("tests/shstk_iret.c", "wrmsr(MSR_IA32_U_CET, u_cet | CET_SH_STK_EN);",
+                                  "wrmsr(MSR_IA32_U_CET, u_cet);",
+                                  ["shstk_iret_compat_gp_before_state_change"], "bochs"),
+    "trap-cpl3-kernel-fault-uncaught": ("kernel/trap.c",
+                                        "if ((f->rip >> 63) || !current || !current->proc)",
+                                        "if (0)", ["shstk_iret_compat_ssp_above_4g_gp"],
+                                        "bochs-no-kshstk"),
     "elf-note-ignored": ("kernel/uproc.c", "	u32 note = elf_x86_features(&p->img);", "	u32 note = 0;",
                          ["ibt_elf_note_features"], "bochs"),
     "legacy-bit-wrong": ("cet/shstk.c", "	*bits |= 1U << ((addr >> 12) & 7);", "	*bits |= 1U << (((addr >> 12) + 1) & 7);",
@@ -486,9 +498,10 @@ MUTANTS = {
                                    "if (0)", ["linux_elf_rejects_truncated"]),
     "lx-elf-size-unchecked": ("kernel/linux/exec.c", "if (need + 64 * PAGE_SIZE > have)", "if (0)",
                               ["linux_elf_rejects_larger_than_memory"]),
-    "lx-mmap-bottom-up": ("kernel/linux/mm.c", "		long a = lx_unmapped_area(lp, size, 0);",
-                          "		static u64 bump = LX_MMAP_MIN + 0x10000000UL;\n		long a = (long)bump;\n"
-                          "		bump += size + PAGE_SIZE;", ["linux_mmap_faults"], "qemu-linux"),
+    "lx-mmap-bottom-up": ("kernel/linux/mm.c", "				 : lx_unmapped_area(lp, size, 0);",
+                          "				 : ({ static u64 bump = LX_MMAP_MIN + 0x10000000UL;\n"
+                          "				      bump += size + PAGE_SIZE; (long)(bump - size - PAGE_SIZE); });",
+                          ["linux_mmap_faults"], "qemu-linux"),
     "lx-fork-enomem-at-limit": ("kernel/linux/proc.c", "		lp = lx_proc_alloc();\n		if (!lp)\n			return -EAGAIN;",
                                 "		lp = lx_proc_alloc();\n		if (!lp)\n			return -ENOMEM;",
                                 ["linux_fork_bomb"], "qemu-linux"),
@@ -549,6 +562,19 @@ MUTANTS = {
                                 "	if (0) {\n		/* A tracee stops for a fault's", ["linux_shstk_ptrace"], "qemu-linux"),
     "lx-ptrace-stop-not-trapped": ("kernel/linux/ptrace.c", "tracer->leader->lx.chld_code = CLD_TRAPPED;",
                                    "tracer->leader->lx.chld_code = 1;", ["linux_shstk_ptrace"], "qemu-linux"),
+    # The ia32 path and the #GP of IRETQ to compatibility mode with SSP
+    # above 4 GiB (Linux's selftest, its 32 bit case).
+    "iret32-not-armed": ("kernel/trap.c", "t->iret32_armed = f->cs == USER_CS32;",
+                         "t->iret32_armed = false;", ["linux_test_shadow_stack"], "bochs"),
+    "iret32-sss-frame-kept": ("kernel/entry.asm", "	mov byte [rel trap_sss_drop], 0\n	incsspq rax",
+                              "	mov byte [rel trap_sss_drop], 0", ["linux_test_shadow_stack"], "bochs"),
+    "lx-handler-keeps-cs32": ("kernel/linux/signal.c", "	f->cs = USER_CS;\n	f->ss = USER_DS;\n	f->rdi = (u64)sig;",
+                              "	f->rdi = (u64)sig;", ["linux_test_shadow_stack"], "bochs"),
+    "iret32-sss-drop-before-fault": ("kernel/trap.c", "	uproc_fault(f, 0);\n	/*\n	 * Set only now",
+                                     "	if (kshstk_on)\n		trap_sss_drop = 3;\n	uproc_fault(f, 0);\n	/*\n	 * Set only now",
+                                     ["linux_lxfuzz"], "bochs-lxfuzz"),
+    "lx-map32bit-ignored": ("kernel/linux/mm.c", "		long a = flags & MAP_32BIT\n",
+                            "		long a = 0\n", ["linux_test_shadow_stack"], "bochs"),
     # Benchmarks: a fault counted quietly must still reach the handler
     # (bench_cet is opt-in; naming it is what selects it).
     "bench-quiet-fault-dropped": ("kernel/signal.c", "t->proc->quiet_fault_count++;",
@@ -557,8 +583,8 @@ MUTANTS = {
     # The Linux-ABI fuzzer (make test's 10^4 calls, fixed seed): a number
     # the personality lacks must give -ENOSYS, and no call may take an
     # address outside the user half.
-    "lx-enosys-succeeds": ("kernel/linux/syscall.c", "		log_enosys(f->rax);\n		return -ENOSYS;",
-                           "		log_enosys(f->rax);\n		return 0;", ["linux_lxfuzz"], "qemu-lxfuzz"),
+    "lx-enosys-succeeds": ("kernel/linux/syscall.c", "		lx_log_enosys(false, f->rax);\n		return -ENOSYS;",
+                           "		lx_log_enosys(false, f->rax);\n		return 0;", ["linux_lxfuzz"], "qemu-lxfuzz"),
     "lx-clone-settls-unchecked": ("kernel/linux/proc.c", "	if ((flags & CLONE_SETTLS) && tls >= USER_TOP)",
                                   "	if (0)", ["linux_clone_bad_tls"], "qemu-linux"),
     # Range and count rules the fuzzer found broken (test linux_mm_range_rules).
@@ -623,8 +649,14 @@ def boot(name, work, platform, bochs3_root, tests):
         return None, f"{name}: no ISO:\n{b.stderr[-2000:]}"
     # --name keeps the log at PLATFORM.log (a run with --cmdline is named
     # PLATFORM-cmdline otherwise).
+    extra = []
+    if platform == "bochs-lxfuzz":
+        # The Linux-ABI fuzzer on a CET platform, as make test's fuzz-linux-bochs runs it.
+        platform = "bochs"
+        extra = ["--module", "build/linux/lxfuzz.boot:lxfuzz 0x6c78667a7a000001 10000"]
+        selection += " timeout=60"
     cmd = [sys.executable, "tests/harness/cetbed.py", "run", platform, "--timeout", "300",
-           "--cmdline", selection, "--name", platform]
+           "--cmdline", selection, "--name", platform] + extra
     if platform.startswith("bochs3") and bochs3_root:
         cmd += ["--bochs3-root", bochs3_root]
     subprocess.run(cmd, cwd=work, capture_output=True, text=True, errors="replace")

@@ -39,6 +39,7 @@ u32 cpu_microcode(void);
 
 void gdt_init(void);
 void tss_set_rsp0(u64 rsp0);
+u64 tss_rsp0(void);
 /* Gives the IST slots their own guarded stacks once mm/ is up. */
 void tss_init_ist(void);
 

@@ -166,6 +166,28 @@ long lx_send_signal(struct task *t, int sig, int code);
 long lx_sys_kill(u64 pid, u64 sig);
 long lx_sys_tgkill(u64 tgid, u64 tid, u64 sig);
 
+/* compat.c: the ia32 ABI, INT 0x80 (Linux's syscall_32.tbl numbers). */
+#define LX_IA32_VECTOR 0x80
+/* Linux's in-kernel sa_flags bit: the handler was installed through the ia32 ABI. */
+#define LX_SA_IA32_ABI 0x02000000UL
+/* The sa_flags bits sigaction keeps (Linux's UAPI_SA_FLAGS on x86); others read back as 0. */
+#define LX_SA_UAPI_FLAGS 0xdc000807UL
+void lx_ia32_syscall(struct trap_frame *f);
+/* Names an unimplemented number once per run (kernel/linux/syscall.c). */
+void lx_log_enosys(bool ia32, u64 nr);
+/* Linux's 64-bit siginfo. */
+struct lx_siginfo {
+	s32 signo, errno_, code, pad;
+	u64 addr; /* si_addr; for kill/tgkill: si_pid (low 32 bits), si_uid */
+	u64 rest[13]; /* SIGCHLD: si_status in rest[0] */
+};
+/*
+ * Builds Linux's ia32 frame below sp (rt_sigframe_ia32 for an SA_SIGINFO
+ * handler, else sigframe_ia32) and points f at the handler; 0 or -EFAULT.
+ */
+int lx_ia32_setup_frame(struct trap_frame *f, int sig, const struct lx_sigaction *act, u64 sp,
+			const struct lx_siginfo *info);
+
 /* proc.c */
 struct lx_proc *lx_proc_alloc(void);
 void lx_proc_free(struct lx_proc *lp);

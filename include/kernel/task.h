@@ -46,6 +46,14 @@ struct task {
 	bool vfork_child;	    /* runs on its parent's stacks; owns none */
 	struct task *vfork_parent;  /* blocked until this task ends */
 	u64 cow_faults, cow_faults_shstk;
+	/*
+	 * The frame the next IRETQ loads when it goes to a 32-bit code segment
+	 * (kernel/trap.c): that IRETQ may fault, and the fault becomes the
+	 * program's #GP at this frame.
+	 */
+	struct trap_frame iret32;
+	u64 iret32_ssp; /* IA32_PL3_SSP for it */
+	bool iret32_armed;
 
 	/* Signals (kernel/signal.c). */
 	u32 sigmask, sigpending;

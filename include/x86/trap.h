@@ -52,6 +52,8 @@ struct fault_info {
 /* "#PF page fault", ..., "syscall" (256) or "interrupt" (kernel/lib/vector_name.c). */
 const char *x86_vector_name(u64 vector);
 void trap_dump(const struct trap_frame *f, u64 cr2);
+/* Called before every IRETQ to ring 3 (kernel/trap.c). */
+void trap_note_iret32(const struct trap_frame *f);
 /* One line: vector name, error code and its decoding, rip, cr2. */
 void trap_describe(const struct fault_info *fi, char *buf, size_t size);
 void idt_init(void);

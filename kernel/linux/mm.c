@@ -27,6 +27,10 @@
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
 #define MAP_FIXED_NOREPLACE 0x100000
+/* Linux on x86-64 places MAP_32BIT mappings in [1 GiB, 2 GiB). */
+#define MAP_32BIT 0x40
+#define MAP_32BIT_LO 0x40000000UL
+#define MAP_32BIT_HI 0x80000000UL
 #define MADV_DONTNEED 4
 
 struct lx_vma *lx_vma_find(struct lx_proc *lp, u64 va)
@@ -188,10 +192,9 @@ int lx_copy_from_user(void *dst, u64 usrc, size_t n)
 	return copy_from_user(dst, usrc, n);
 }
 
-long lx_unmapped_area(struct lx_proc *lp, u64 size, u64 gap)
+/* The highest free range of size bytes (gap more above it) in [lo, hi). */
+static long unmapped_area_in(struct lx_proc *lp, u64 size, u64 gap, u64 lo, u64 hi)
 {
-	u64 hi = LX_MMAP_TOP;
-
 	for (int i = (int)lp->nr_vma - 1; i >= 0; i--) {
 		const struct lx_vma *v = &lp->vma[i];
 		if (v->start >= hi)
@@ -201,9 +204,14 @@ long lx_unmapped_area(struct lx_proc *lp, u64 size, u64 gap)
 		/* A shadow stack keeps an unmapped page below it. */
 		hi = v->start - (v->flags & LX_VMA_SHSTK ? PAGE_SIZE : 0);
 	}
-	if (hi < LX_MMAP_MIN + size + gap)
+	if (hi < lo + size + gap)
 		return -ENOMEM;
 	return (long)(hi - size);
+}
+
+long lx_unmapped_area(struct lx_proc *lp, u64 size, u64 gap)
+{
+	return unmapped_area_in(lp, size, gap, LX_MMAP_MIN, LX_MMAP_TOP);
 }
 
 long lx_sys_brk(u64 addr)
@@ -245,10 +253,14 @@ long lx_sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 			lx_unmap_range(lp, addr, addr + size);
 		}
 	} else if (addr && !(addr & (PAGE_SIZE - 1)) && user_range_ok(addr, size) &&
-		   addr >= LX_MMAP_MIN && range_free(lp, addr, addr + size)) {
-		/* The hint is free: take it. */
+		   addr >= ((flags & MAP_32BIT) ? MAP_32BIT_LO : LX_MMAP_MIN) &&
+		   (!(flags & MAP_32BIT) || addr + size <= MAP_32BIT_HI) &&
+		   range_free(lp, addr, addr + size)) {
+		/* The hint is free (and below 2 GiB for MAP_32BIT): take it. */
 	} else {
-		long a = lx_unmapped_area(lp, size, 0);
+		long a = flags & MAP_32BIT
+				 ? unmapped_area_in(lp, size, 0, MAP_32BIT_LO, MAP_32BIT_HI)
+				 : lx_unmapped_area(lp, size, 0);
 		if (a < 0)
 			return a;
 		addr = (u64)a;

@@ -56,11 +56,6 @@ struct lx_ucontext {
 	u64 sigmask;
 };
 
-struct lx_siginfo {
-	s32 signo, errno_, code, pad;
-	u64 addr; /* si_addr; for kill/tgkill: si_pid (low 32 bits), si_uid */
-	u64 rest[13];
-};
 
 struct lx_rt_sigframe {
 	u64 pretcode;
@@ -153,10 +148,20 @@ static void deliver(struct trap_frame *f, int sig, const struct lx_siginfo *info
 	struct lx_sigaction *act = &t->lx.proc->act[sig];
 	struct lx_rt_sigframe fr;
 	u8 fpu[512] __aligned(16);
-	u64 sp = f->rsp - 128; /* the red zone stays intact */
+	/* A handler installed through INT 0x80 is ia32 code: no red zone below its frame. */
+	bool ia32 = act->flags & LX_SA_IA32_ABI;
+	u64 sp = f->rsp - (ia32 ? 0 : 128); /* the red zone stays intact */
 
 	if ((act->flags & SA_ONSTACK) && t->lx.altstack_size && !on_altstack(t, f->rsp))
 		sp = t->lx.altstack_sp + t->lx.altstack_size;
+	if (ia32) {
+		if (lx_ia32_setup_frame(f, sig, act, sp, info)) {
+			diag("%s[%u]: no room for the ia32 signal %d frame below 0x%lx",
+			     t->proc->prog->name, t->id, sig, sp);
+			lx_die_by_signal(LX_SIGSEGV);
+		}
+		goto mask;
+	}
 	sp = ALIGN_DOWN(sp - sizeof(fpu), 64);
 	u64 fpstate = sp;
 	u64 frame = ALIGN_DOWN(sp - sizeof(fr), 16) - 8;
@@ -188,11 +193,15 @@ static void deliver(struct trap_frame *f, int sig, const struct lx_siginfo *info
 	}
 	f->rip = act->handler;
 	f->rsp = frame;
+	/* The handler is 64-bit code whatever was interrupted (ia32 code too). */
+	f->cs = USER_CS;
+	f->ss = USER_DS;
 	f->rdi = (u64)sig;
 	f->rsi = frame + offsetof(struct lx_rt_sigframe, info);
 	f->rdx = frame + offsetof(struct lx_rt_sigframe, uc);
 	f->rax = 0;
 	f->rflags &= ~(X86_RFLAGS_TF | X86_RFLAGS_DF);
+mask:
 	t->lx.sigmask |= act->mask | (act->flags & SA_NODEFER ? 0 : SIGMASK(sig));
 	t->lx.sigmask &= ~UNBLOCKABLE;
 	if (act->flags & SA_RESETHAND)
@@ -380,10 +389,15 @@ long lx_sys_rt_sigaction(u64 sig, u64 uact, u64 uoact, u64 size)
 		return -EINVAL;
 	if (uact && lx_copy_from_user(&act, uact, sizeof(act)))
 		return -EFAULT;
-	if (uoact && lx_copy_to_user(uoact, &lp->act[sig], sizeof(act)))
-		return -EFAULT;
+	if (uoact) {
+		struct lx_sigaction old = lp->act[sig];
+		old.flags &= LX_SA_UAPI_FLAGS;
+		if (lx_copy_to_user(uoact, &old, sizeof(old)))
+			return -EFAULT;
+	}
 	if (uact) {
 		act.mask &= ~UNBLOCKABLE;
+		act.flags &= LX_SA_UAPI_FLAGS; /* a 64-bit handler: no LX_SA_IA32_ABI */
 		lp->act[sig] = act;
 	}
 	return 0;

@@ -26,7 +26,7 @@
 #define RLIM_INFINITY (~0UL)
 #define NS_PER_TICK (1000000000UL / TIMER_HZ)
 
-static u64 enosys_seen[8];
+static u64 enosys_seen[2][8]; /* 64-bit and ia32 numbers below 512 */
 
 void lx_random_bytes(void *buf, size_t n);
 
@@ -132,13 +132,16 @@ static long sys_getppid(void)
 	return p ? p->pid : 1;
 }
 
-static void log_enosys(u64 nr)
+void lx_log_enosys(bool ia32, u64 nr)
 {
-	if (nr < 512 && (enosys_seen[nr / 64] & BIT(nr % 64)))
+	u64 *seen = enosys_seen[ia32];
+
+	if (nr < 512 && (seen[nr / 64] & BIT(nr % 64)))
 		return;
 	if (nr < 512)
-		enosys_seen[nr / 64] |= BIT(nr % 64);
-	diag("%s: system call %lu is not implemented: -ENOSYS", current->proc->prog->name, nr);
+		seen[nr / 64] |= BIT(nr % 64);
+	diag("%s: %ssystem call %lu is not implemented: -ENOSYS", current->proc->prog->name,
+	     ia32 ? "ia32 " : "", nr);
 }
 
 static long dispatch(struct trap_frame *f, bool *restore_all)
@@ -210,7 +213,7 @@ static long dispatch(struct trap_frame *f, bool *restore_all)
 	case 435: /* clone3: glibc falls back to clone */
 		return -ENOSYS;
 	default:
-		log_enosys(f->rax);
+		lx_log_enosys(false, f->rax);
 		return -ENOSYS;
 	}
 }

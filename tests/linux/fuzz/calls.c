@@ -12,6 +12,9 @@ enum kind { K_0, K_PTR, K_LEN, K_FD, K_FLAGS, K_PROT, K_PID, K_SIG, K_TS, K_PATH
 /* Not syscall numbers: picks that the table handles itself. */
 #define NR_ENOSYS (~0UL)
 #define NR_FORGED (~1UL)
+#define NR_IA32 (~2UL)
+/* How a result of an ia32 call names its number: bit 31 set. */
+#define IA32_NR(n) (0x80000000UL | (n))
 
 struct fz_entry {
 	u64 nr;
@@ -70,6 +73,7 @@ static const struct fz_entry table[] = {
 	{ 318, "getrandom", 10, { K_PTR, K_LEN, K_SMALL } },
 	{ 453, "map_shadow_stack", 45, { K_PTR, K_LEN, K_SMALL } },
 	{ NR_FORGED, "forged_sigreturn", 6, { 0 } },
+	{ NR_IA32, "int80", 30, { K_ANY, K_PTR, K_PTR, K_SMALL, K_ANY, K_ANY } },
 	{ NR_ENOSYS, "unimplemented", 15, { K_ANY, K_ANY, K_ANY, K_ANY, K_ANY, K_ANY } },
 };
 
@@ -364,6 +368,59 @@ static void __attribute__((noreturn)) fz_forge_sigreturn(void)
 	fz_forged_sigreturn((u64)f, slot, ctl.wrss && fz_rnd() % 2);
 }
 
+/*
+ * The page ia32 calls point into: a sigaction struct at 0x100, and at 0 a
+ * 32-bit handler that ends the instance (mov $252, %eax; mov $7, %ebx;
+ * int $0x80: exit_group(7)).
+ */
+static u64 fz_low_page(void)
+{
+	static const unsigned char handler[] = { 0xb8, 252, 0, 0, 0, 0xbb, 7, 0, 0, 0, 0xcd, 0x80 };
+
+	if (!ctl.low) {
+		/* PROT_READ|WRITE|EXEC, MAP_PRIVATE|MAP_ANONYMOUS|MAP_32BIT */
+		long p = fz_syscall(9, (u64[6]){ 0, PAGE, 7, 0x62, (u64)-1, 0 });
+		if (p < 0 || (u64)p >= 0x80000000UL)
+			return 0;
+		for (unsigned i = 0; i < sizeof(handler); i++)
+			((unsigned char *)p)[i] = handler[i];
+		ctl.low = (u64)p;
+	}
+	return ctl.low;
+}
+
+/* An ia32 call: a number Linux's syscall_32.tbl has (mostly the personality's). */
+static long fz_ia32(u64 *nr, u64 *a)
+{
+	u64 n = fz_rnd() % 8 ? POOL(4, 20, 37, 67, 67, 119, 173, 174, 174, 224) : fz_rnd() % 460;
+	u64 low = fz_low_page();
+	u32 *act = (u32 *)(low + 0x100);
+
+	if (n == 37 || n == 67 || n == 174)
+		a[n == 37] = fz_arg(K_SIG);
+	if ((n == 67 || n == 174) && low && fz_rnd() % 3) {
+		/* handler, then the old (mask, flags, restorer) or rt (flags, restorer, mask) order */
+		act[0] = (u32)POOL(0, 1, low, low, low + 1, 0x7fffffff);
+		u32 flags = fz_rnd() % 2 ? 0x04000000 | (fz_rnd() & 0x48000004) : (u32)fz_rnd();
+		u32 restorer = (u32)(fz_rnd() % 2 ? low : fz_rnd());
+		act[1] = n == 67 ? (u32)fz_rnd() : flags;
+		act[2] = n == 67 ? flags : restorer;
+		act[3] = n == 67 ? restorer : (u32)fz_rnd();
+		act[4] = (u32)fz_rnd();
+		a[1] = (u64)act;
+	}
+	if (n == 37 && ((int)a[0] == (int)ctl.sup_pid || (int)a[0] == -(int)ctl.sup_pid))
+		a[0] = ctl.my_pid;
+	if (n == 4 && (u32)a[0] >= 1 && (u32)a[0] <= 2)
+		a[0] = 100;
+	*nr = IA32_NR(n);
+	long ret = fz_int80(n, a);
+	/* Half the handlers installed are tried at once: kill(self) through INT 0x80. */
+	if ((n == 67 || n == 174) && ret == 0 && a[1] == (u64)act && fz_rnd() % 2)
+		fz_int80(37, (u64[6]){ ctl.my_pid, a[0] });
+	return ret;
+}
+
 void fz_call(u64 index)
 {
 	u64 a[6] = { 0, 0, 0, 0, 0, 0 }, total = 0;
@@ -414,7 +471,9 @@ void fz_call(u64 index)
 	fz_puts("\n");
 #endif
 	u64 t0 = __builtin_ia32_rdtsc();
-	long ret = nr >= 56 && nr <= 58 ? fz_clone(nr, a) : fz_syscall(nr, a);
+	long ret = nr == NR_IA32		  ? fz_ia32(&nr, a)
+		   : nr >= 56 && nr <= 58 ? fz_clone(nr, a)
+					  : fz_syscall(nr, a);
 	ctl.tsc_call[i] += __builtin_ia32_rdtsc() - t0;
 	if ((nr == 56 || nr == 57 || nr == 58) && ret > 0)
 		ctl.kids[fz_rnd() % FZ_KIDS] = (u64)ret;

@@ -129,6 +129,7 @@ void __attribute__((noreturn)) fz_instance(void)
 {
 	ctl.my_pid = (u64)sys(39, 0, 0, 0, 0);
 	ctl.wrss = 0;
+	ctl.low = 0; /* a sweep may have unmapped the last instance's */
 	if (ctl.mode >= 1 && !fz_enable_shstk(1)) {
 		ctl.shstk_instances++;
 		if (ctl.mode == 2 && !fz_enable_shstk(2))

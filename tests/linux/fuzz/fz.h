@@ -16,6 +16,7 @@ typedef unsigned int u32;
 /* stubs.S */
 long fz_syscall(u64 nr, const u64 args[6]);
 long fz_clone(u64 nr, const u64 args[6]);
+long fz_int80(u64 nr, const u64 args[6]);
 long fz_spawn(u64 stack_top);
 void fz_restorer(void);
 void fz_landing(void);
@@ -55,6 +56,7 @@ struct fz_ctl {
 	u64 kids[FZ_KIDS];	 /* ids clone returned */
 	int mode, wrss;
 	u64 shstk_instances;
+	u64 low; /* a MAP_32BIT page for ia32 sigaction structs and a 32-bit handler */
 	/* The first result that was neither a value nor -errno. */
 	u64 bad_index, bad_nr, bad_args[6];
 	long bad_ret;

@@ -33,6 +33,27 @@ fz_syscall:
 	ret
 
 /*
+ * long fz_int80(u64 nr, const u64 args[6]): an ia32 system call (INT 0x80:
+ * number in eax, arguments in ebx, ecx, edx, esi, edi, ebp).
+ */
+	.globl fz_int80
+fz_int80:
+	push	%rbx
+	push	%rbp
+	mov	%rdi, %rax
+	mov	%rsi, %r11
+	mov	0(%r11), %rbx
+	mov	8(%r11), %rcx
+	mov	16(%r11), %rdx
+	mov	24(%r11), %rsi
+	mov	32(%r11), %rdi
+	mov	40(%r11), %rbp
+	int	$0x80
+	pop	%rbp
+	pop	%rbx
+	ret
+
+/*
  * long fz_clone(u64 nr, const u64 args[6]): clone (56), fork (57) or vfork
  * (58).  A child, whatever stack and TLS it got, exits with status 0 at
  * once: exit (60), so that a CLONE_THREAD child ends only itself.
