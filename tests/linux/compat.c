@@ -169,9 +169,13 @@ static void check_rt_sigaction174(void)
 	LT_CHECK(a != NULL);
 	if (!a)
 		return;
-	*a = (struct compat_sigaction){ 0x13572468, SA_SIGINFO | SA_RESTORER_LINUX | SA_UNSUPPORTED_LINUX,
-					0x24681357,
-					{ 1U << (SIGUSR1 - 1) | 1U << (SIGSTOP - 1), 1U << (40 - 33) } };
+	/* Signal 40 is bit 7 of the second mask word. */
+	*a = (struct compat_sigaction){
+		.handler = 0x13572468,
+		.flags = SA_SIGINFO | SA_RESTORER_LINUX | SA_UNSUPPORTED_LINUX,
+		.restorer = 0x24681357,
+		.mask = { 1U << (SIGUSR1 - 1) | 1U << (SIGSTOP - 1), 1U << (40 - 33) },
+	};
 	LT_EQ(int80_4(NR32_rt_sigaction, SIGALRM, (long)a, 0, 4), -EINVAL);
 	LT_EQ(int80_4(NR32_rt_sigaction, SIGALRM, (long)a, 0, 16), -EINVAL);
 	LT_EQ(int80_4(NR32_rt_sigaction, SIGALRM, (long)a, 0, 8), 0);

@@ -106,7 +106,7 @@ static int compat_gp_body(void)
 		return 1;
 	if (!sigsetjmp(gp_jmp, 1)) {
 		raise(SIGUSR1);
-		printf("FAIL: raise(SIGUSR1) returned: neither the 32-bit handler nor SIGSEGV ran\n");
+		printf("FAIL: raise(SIGUSR1) returned: no 32-bit handler, no SIGSEGV\n");
 		return 1;
 	}
 	LT_CHECK(gp_seen);
@@ -215,8 +215,7 @@ int lt_shstk_compat_low_ssp(int argc, char **argv)
 	int high = tracee_with_ssp(~0UL);
 	if (!WIFSIGNALED(high) || WTERMSIG(high) != SIGSEGV) {
 		char m[120];
-		snprintf(m, sizeof(m), "SSP above 4 GiB: wait status 0x%x, expected death by SIGSEGV",
-			 high);
+		snprintf(m, sizeof(m), "SSP above 4 GiB: wait status 0x%x, expected SIGSEGV", high);
 		lt_fail(__FILE__, __LINE__, m);
 	}
 	/* Only SSP[63:32] cleared: the IRET is allowed and the handler exits 10. */
