@@ -575,6 +575,22 @@ MUTANTS = {
                                      ["linux_lxfuzz"], "bochs-lxfuzz"),
     "lx-map32bit-ignored": ("kernel/linux/mm.c", "		long a = flags & MAP_32BIT\n",
                             "		long a = 0\n", ["linux_test_shadow_stack"], "bochs"),
+    # /proc/self/mem and copy-on-write (Linux's mem_rw with FOLL_FORCE).
+    "lx-cow-readonly-write": ("kernel/uproc.c", "(!t->lx.proc || lx_cow_allowed(t->lx.proc, cr2, f->error_code)) &&",
+                              "", ["linux_procmem_rules"], "qemu-linux"),
+    "lx-populate-readonly-cow": ("kernel/linux/mm.c", "		if (write && v && !(v->flags & LX_VMA_SHSTK) && !(v->prot & PROT_WRITE))\n			return -EFAULT;",
+                                 "", ["linux_procmem_rules"], "qemu-linux"),
+    "lx-procmem-no-unshare": ("kernel/linux/fs.c", "			if (!umem_unshare(lp->mm, va, v && (v->prot & PROT_WRITE)))\n				break;",
+                              "			(void)v;", ["linux_procmem_rules"], "qemu-linux"),
+    "lx-procmem-unshare-writable": ("kernel/linux/fs.c", "umem_unshare(lp->mm, va, v && (v->prot & PROT_WRITE))",
+                                    "umem_unshare(lp->mm, va, v || 1)", ["linux_procmem_rules"], "qemu-linux"),
+    "lx-procmem-current-mm": ("kernel/linux/fs.c", "	struct lx_proc *lp = lx_proc_by_pid(f->mem_pid);",
+                              "	struct lx_proc *lp = current->lx.proc;", ["linux_procmem_rules"], "qemu-linux"),
+    "lx-procmem-lseek-user-only": ("kernel/linux/fs.c", "	if (f->kind == LX_FILE_MEM) {\n		/*",
+                                   "	if (0) {\n		/*", ["linux_procmem_rules"], "qemu-linux"),
+    "lx-procmem-shstk-no-unshare": ("kernel/linux/fs.c", "			if (!umem_unshare(lp->mm, va, v && (v->prot & PROT_WRITE)))\n				break;",
+                                    "			if (!(v && (v->flags & LX_VMA_SHSTK)) && !umem_unshare(lp->mm, va, v && (v->prot & PROT_WRITE)))\n				break;",
+                                    ["linux_procmem_rules"], "bochs"),
     # Benchmarks: a fault counted quietly must still reach the handler
     # (bench_cet is opt-in; naming it is what selects it).
     "bench-quiet-fault-dropped": ("kernel/signal.c", "t->proc->quiet_fault_count++;",

@@ -57,5 +57,6 @@ int lt_shstk_vfork(int argc, char **argv);
 int lt_shstk_ptrace(int argc, char **argv);
 int lt_clone_bad_tls(int argc, char **argv);
 int lt_mm_range_rules(int argc, char **argv);
+int lt_procmem_rules(int argc, char **argv);
 
 #endif
