@@ -147,6 +147,9 @@ bool umem_cow_fault(struct umem *u, u64 va, u64 ec, bool *shstk)
 	/* Only the access the sharing forbids: a write, or a shadow-stack access. */
 	if (*shstk ? !(ec & PF_EC_SS) : (!(ec & PF_EC_W) || (ec & PF_EC_SS)))
 		return false;
+	/* A write mprotect forbade is the program's fault. */
+	if (!*shstk && (*pte & PTE_SW_READONLY))
+		return false;
 	return unshare(pte, va, true);
 }
 
@@ -178,9 +181,9 @@ long umem_protect(struct umem *u, u64 addr, u64 size, unsigned prot)
 	}
 	for (u64 va = addr; va < addr + size; va += PAGE_SIZE) {
 		u64 *pte = pt_walk(u->pml4, va, NULL);
-		u64 e = *pte;
+		u64 e = *pte & ~PTE_SW_READONLY;
 		if (!(prot & PROT_WRITE))
-			e = pte_wrprotect(e);
+			e = pte_wrprotect(e) | PTE_SW_READONLY;
 		else if (!(e & PTE_SW_COW)) /* shared pages stay read-only until copied */
 			e = pte_mkwrite(e);
 		e = (prot & PROT_EXEC) ? e & ~PTE_NX : e | mm_nx();

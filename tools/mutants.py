@@ -311,8 +311,8 @@ MUTANTS = {
     "mprotect-checks-first-page": ("mm/umem_as.c", "		if (*pte & PTE_SW_SHSTK)\n			return -EINVAL;",
                                    "		if ((*pte & PTE_SW_SHSTK) && va == addr)\n			return -EINVAL;",
                                    ["shstk_mprotect_refused"]),
-    "mprotect-write-ignored": ("mm/umem_as.c", "		if (!(prot & PROT_WRITE))\n			e = pte_wrprotect(e);",
-                               "		if (0)\n			e = pte_wrprotect(e);",
+    "mprotect-write-ignored": ("mm/umem_as.c", "		if (!(prot & PROT_WRITE))\n			e = pte_wrprotect(e) | PTE_SW_READONLY;",
+                               "		if (0)\n			e = pte_wrprotect(e) | PTE_SW_READONLY;",
                                ["shstk_mprotect_refused", "task_mprotect_saves_dirty"]),
     # (f) each sigreturn rule, broken by a forged frame.
     "sigreturn-marker-unaligned-ok": ("kernel/signal.c", "		if ((P & 7) || !user_range_ok(P - 8, 8))",
@@ -575,6 +575,11 @@ MUTANTS = {
                                      ["linux_lxfuzz"], "bochs-lxfuzz"),
     "lx-map32bit-ignored": ("kernel/linux/mm.c", "		long a = flags & MAP_32BIT\n",
                             "		long a = 0\n", ["linux_test_shadow_stack"], "bochs"),
+    # Native: a copy-on-write page mprotect'ed read-only stays read-only.
+    "cow-ignores-mprotect-readonly": ("mm/umem_as.c", "	if (!*shstk && (*pte & PTE_SW_READONLY))\n		return false;\n",
+                                      "", ["task_fork_mprotect_readonly_write_faults"]),
+    "mprotect-readonly-unmarked": ("mm/umem_as.c", "e = pte_wrprotect(e) | PTE_SW_READONLY;", "e = pte_wrprotect(e);",
+                                   ["task_fork_mprotect_readonly_write_faults"]),
     # /proc/self/mem and copy-on-write (Linux's mem_rw with FOLL_FORCE).
     "lx-cow-readonly-write": ("kernel/uproc.c", "(!t->lx.proc || lx_cow_allowed(t->lx.proc, cr2, f->error_code)) &&",
                               "", ["linux_procmem_rules"], "qemu-linux"),
