@@ -114,6 +114,28 @@ struct umem *umem_fork(struct umem *parent)
 	return child;
 }
 
+/*
+ * Gives the page at *pte a frame of its own (a copy while another process
+ * still shares it): a shadow-stack page becomes one again; another page
+ * becomes writable only if writable says so.
+ */
+static bool unshare(u64 *pte, u64 va, bool writable)
+{
+	bool shstk = *pte & PTE_SW_SHSTK;
+	u64 old = pte_addr(*pte), pa = old;
+	if (frame_refs(old) > 1) {
+		pa = frame_alloc();
+		if (!pa)
+			return false;
+		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
+		frame_put(old);
+	}
+	u64 e = pte_make(pa, pte_flags(*pte));
+	*pte = shstk ? pte_shstk_restore(e) : (writable ? pte_mkwrite(e) : e) & ~PTE_SW_COW;
+	invlpg(ALIGN_DOWN(va, PAGE_SIZE));
+	return true;
+}
+
 bool umem_cow_fault(struct umem *u, u64 va, u64 ec, bool *shstk)
 {
 	int level;
@@ -125,18 +147,20 @@ bool umem_cow_fault(struct umem *u, u64 va, u64 ec, bool *shstk)
 	/* Only the access the sharing forbids: a write, or a shadow-stack access. */
 	if (*shstk ? !(ec & PF_EC_SS) : (!(ec & PF_EC_W) || (ec & PF_EC_SS)))
 		return false;
-	u64 old = pte_addr(*pte), pa = old;
-	if (frame_refs(old) > 1) {
-		pa = frame_alloc();
-		if (!pa)
-			return false;
-		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
-		frame_put(old);
-	}
-	u64 e = pte_make(pa, pte_flags(*pte));
-	*pte = *shstk ? pte_shstk_restore(e) : pte_mkwrite(e) & ~PTE_SW_COW;
-	invlpg(ALIGN_DOWN(va, PAGE_SIZE));
-	return true;
+	/* A write mprotect forbade is the program's fault. */
+	if (!*shstk && (*pte & PTE_SW_READONLY))
+		return false;
+	return unshare(pte, va, true);
+}
+
+bool umem_unshare(struct umem *u, u64 va, bool writable)
+{
+	int level;
+	u64 *pte = pt_walk(u->pml4, va, &level);
+
+	if (!pte || level != 1 || !(*pte & PTE_SW_COW))
+		return !!pte;
+	return unshare(pte, va, writable);
 }
 
 long umem_protect(struct umem *u, u64 addr, u64 size, unsigned prot)
@@ -157,9 +181,9 @@ long umem_protect(struct umem *u, u64 addr, u64 size, unsigned prot)
 	}
 	for (u64 va = addr; va < addr + size; va += PAGE_SIZE) {
 		u64 *pte = pt_walk(u->pml4, va, NULL);
-		u64 e = *pte;
+		u64 e = *pte & ~PTE_SW_READONLY;
 		if (!(prot & PROT_WRITE))
-			e = pte_wrprotect(e);
+			e = pte_wrprotect(e) | PTE_SW_READONLY;
 		else if (!(e & PTE_SW_COW)) /* shared pages stay read-only until copied */
 			e = pte_mkwrite(e);
 		e = (prot & PROT_EXEC) ? e & ~PTE_NX : e | mm_nx();

@@ -96,6 +96,28 @@ TEST(task_mprotect_saves_dirty, "task")
 	uproc_destroy(&p);
 }
 
+TEST(task_fork_mprotect_readonly_write_faults, "task")
+{
+	/*
+	 * A page still marked copy-on-write since fork, then mprotect'ed
+	 * read-only: its next write is a #PF for the program (W, present), not
+	 * a copy that makes it writable again.
+	 */
+	struct uproc p;
+	if (!test_load(t, &p, "task", 0))
+		return;
+	u64 page = uproc_symbol(&p, "u_dirty_page");
+	if (uproc_run(&p, TK_FORK_MPROTECT_WRITE, 0) != UPROC_FAULTED) {
+		test_fail(t, "the write to the read-only page did not fault (exit %ld)", p.exit_code);
+	} else {
+		CHECK_EQ(t, p.fault.vector, X86_EXC_PF, "vector");
+		CHECK_EQ(t, p.fault.cr2, page, "cr2");
+		CHECK_EQ(t, p.fault.error_code & (PF_EC_P | PF_EC_W | PF_EC_U | PF_EC_SS),
+			 PF_EC_P | PF_EC_W | PF_EC_U, "error code");
+	}
+	uproc_destroy(&p);
+}
+
 TEST(task_thread_fault_is_isolated, "task")
 {
 	/* Thread 1 hits UD2: it alone ends, its waiter sees #UD, the others finish. */

@@ -311,8 +311,8 @@ MUTANTS = {
     "mprotect-checks-first-page": ("mm/umem_as.c", "		if (*pte & PTE_SW_SHSTK)\n			return -EINVAL;",
                                    "		if ((*pte & PTE_SW_SHSTK) && va == addr)\n			return -EINVAL;",
                                    ["shstk_mprotect_refused"]),
-    "mprotect-write-ignored": ("mm/umem_as.c", "		if (!(prot & PROT_WRITE))\n			e = pte_wrprotect(e);",
-                               "		if (0)\n			e = pte_wrprotect(e);",
+    "mprotect-write-ignored": ("mm/umem_as.c", "		if (!(prot & PROT_WRITE))\n			e = pte_wrprotect(e) | PTE_SW_READONLY;",
+                               "		if (0)\n			e = pte_wrprotect(e) | PTE_SW_READONLY;",
                                ["shstk_mprotect_refused", "task_mprotect_saves_dirty"]),
     # (f) each sigreturn rule, broken by a forged frame.
     "sigreturn-marker-unaligned-ok": ("kernel/signal.c", "		if ((P & 7) || !user_range_ok(P - 8, 8))",
@@ -613,6 +613,27 @@ MUTANTS = {
                             ["linux_shstk_compat_gp"], "bochs"),
     "iret32-fault-rip-not-target": ("kernel/trap.c", "	f->rip = t->iret32.rip;\n", "	f->rip = t->iret32.rip + 1;\n",
                                     ["linux_shstk_compat_gp"], "bochs"),
+    # Native: a copy-on-write page mprotect'ed read-only stays read-only.
+    "cow-ignores-mprotect-readonly": ("mm/umem_as.c", "	if (!*shstk && (*pte & PTE_SW_READONLY))\n		return false;\n",
+                                      "", ["task_fork_mprotect_readonly_write_faults"]),
+    "mprotect-readonly-unmarked": ("mm/umem_as.c", "e = pte_wrprotect(e) | PTE_SW_READONLY;", "e = pte_wrprotect(e);",
+                                   ["task_fork_mprotect_readonly_write_faults"]),
+    # /proc/self/mem and copy-on-write (Linux's mem_rw with FOLL_FORCE).
+    "lx-cow-readonly-write": ("kernel/uproc.c", "(!t->lx.proc || lx_cow_allowed(t->lx.proc, cr2, f->error_code)) &&",
+                              "", ["linux_procmem_rules"], "qemu-linux"),
+    "lx-populate-readonly-cow": ("kernel/linux/mm.c", "		if (write && v && !(v->flags & LX_VMA_SHSTK) && !(v->prot & PROT_WRITE))\n			return -EFAULT;",
+                                 "", ["linux_procmem_rules"], "qemu-linux"),
+    "lx-procmem-no-unshare": ("kernel/linux/fs.c", "			if (!umem_unshare(lp->mm, va, v && (v->prot & PROT_WRITE)))\n				break;",
+                              "			(void)v;", ["linux_procmem_rules"], "qemu-linux"),
+    "lx-procmem-unshare-writable": ("kernel/linux/fs.c", "umem_unshare(lp->mm, va, v && (v->prot & PROT_WRITE))",
+                                    "umem_unshare(lp->mm, va, v || 1)", ["linux_procmem_rules"], "qemu-linux"),
+    "lx-procmem-current-mm": ("kernel/linux/fs.c", "	struct lx_proc *lp = lx_proc_by_pid(f->mem_pid);",
+                              "	struct lx_proc *lp = current->lx.proc;", ["linux_procmem_rules"], "qemu-linux"),
+    "lx-procmem-lseek-user-only": ("kernel/linux/fs.c", "	if (f->kind == LX_FILE_MEM) {\n		/*",
+                                   "	if (0) {\n		/*", ["linux_procmem_rules"], "qemu-linux"),
+    "lx-procmem-shstk-no-unshare": ("kernel/linux/fs.c", "			if (!umem_unshare(lp->mm, va, v && (v->prot & PROT_WRITE)))\n				break;",
+                                    "			if (!(v && (v->flags & LX_VMA_SHSTK)) && !umem_unshare(lp->mm, va, v && (v->prot & PROT_WRITE)))\n				break;",
+                                    ["linux_procmem_rules"], "bochs"),
     # Benchmarks: a fault counted quietly must still reach the handler
     # (bench_cet is opt-in; naming it is what selects it).
     "bench-quiet-fault-dropped": ("kernel/signal.c", "t->proc->quiet_fault_count++;",

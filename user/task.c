@@ -135,6 +135,23 @@ static long dirty_mprotect(bool then_wrss)
 	return then_wrss ? 2 : 0;
 }
 
+/* Shared by fork, then write-protected: the write must fault, not copy. */
+static long fork_mprotect_write(void)
+{
+	u_dirty_page[0] = 1;
+	long pid = sys_fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0)
+		sys_exit(0);
+	if (!wait_for(pid, WAIT_EXITED, 0, NULL))
+		return 2;
+	if (sys_mprotect(u_dirty_page, PAGE, PROT_READ))
+		return 3;
+	((volatile u64 *)u_dirty_page)[0] = 2;
+	return 4;
+}
+
 static long dirty_fork_wrss(void)
 {
 	u_dirty_page[0] = 1;
@@ -348,6 +365,8 @@ long main(long which, u64 arg)
 		return dirty_mprotect(true);
 	case TK_DIRTY_FORK_WRSS:
 		return dirty_fork_wrss();
+	case TK_FORK_MPROTECT_WRITE:
+		return fork_mprotect_write();
 	case TK_THREADS:
 		return threads(arg);
 	case TK_VFORK:

@@ -49,6 +49,7 @@ struct lx_file {
 	int out_fd; /* 1 or 2 for LX_FILE_CONSOLE */
 	char *text;  /* LX_FILE_MAPS: the snapshot taken at open */
 	u64 len;
+	unsigned mem_pid; /* LX_FILE_MEM: whose memory, fixed at open (also after fork) */
 };
 
 /*
@@ -114,6 +115,11 @@ int lx_copy_from_user(void *dst, u64 usrc, size_t n);
 bool lx_demand_fault(struct lx_proc *lp, u64 va, u64 ec);
 /* A top-down free range of size bytes (plus gap pages below), or -ENOMEM. */
 long lx_unmapped_area(struct lx_proc *lp, u64 size, u64 gap);
+/*
+ * Whether a fault with error code ec at va may copy a page shared since
+ * fork: not a write where the mapping is read-only (that is SIGSEGV).
+ */
+bool lx_cow_allowed(struct lx_proc *lp, u64 va, u64 ec);
 long lx_sys_brk(u64 addr);
 long lx_sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off);
 long lx_sys_munmap(u64 addr, u64 len);
@@ -190,11 +196,14 @@ int lx_ia32_setup_frame(struct trap_frame *f, int sig, const struct lx_sigaction
 
 /* proc.c */
 struct lx_proc *lx_proc_alloc(void);
+/* The live process with this pid, or NULL. */
+struct lx_proc *lx_proc_by_pid(unsigned pid);
 void lx_proc_free(struct lx_proc *lp);
 long lx_sys_clone(struct trap_frame *f, u64 flags, u64 sp, u64 ptid, u64 ctid, u64 tls);
 long lx_sys_wait4(u64 pid, u64 status, u64 options, u64 rusage);
 long lx_sys_futex(u64 uaddr, u64 op, u64 val, u64 timeout, u64 uaddr2, u64 val3);
 long lx_sys_nanosleep(u64 req, u64 rem);
+long lx_sys_pause(void);
 void __noreturn lx_exit_thread(long code);
 void __noreturn lx_exit_group(int wstatus);
 /* Ends the whole process of the current task with a signal. */

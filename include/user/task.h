@@ -16,6 +16,7 @@
 #define TK_FORK_PARENT_WRITE 11 /* write a global, fork, the parent writes it again at once */
 #define TK_THREAD_PARK 12    /* a thread (arg: stack size) notes its SSP and spins; main exits */
 #define TK_MAP_SHSTK 13	     /* map_shadow_stack(0, arg, SET_TOKEN) into u_mapped; exit 0 */
+#define TK_FORK_MPROTECT_WRITE 14 /* write a page, fork, mprotect it read-only, write it (must fault) */
 
 #define TK_THREADS_N 3
 #define TK_FAULTY_THREAD 1

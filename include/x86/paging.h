@@ -26,11 +26,14 @@
  * SHSTK: a shadow-stack mapping (kept while copy-on-write makes it W=0,D=0).
  * COW: shared copy-on-write; the first write (or shadow-stack access) copies.
  * SAVED_DIRTY: Dirty parked while W=0, because W=0,D=1 means shadow stack.
+ * READONLY: mprotect took PROT_WRITE away; a copy-on-write page stays
+ * read-only (its first write is the program's fault, not a copy).
  */
 #define PTE_SW_OWNED (1UL << 9)
 #define PTE_SW_SHSTK (1UL << 10)
 #define PTE_SW_COW (1UL << 11)
 #define PTE_SW_SAVED_DIRTY (1UL << 58)
+#define PTE_SW_READONLY (1UL << 57)
 #define PTE_NX (1UL << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000UL
 

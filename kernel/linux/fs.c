@@ -10,6 +10,7 @@
 #include "mm/frame.h"
 #include "mm/layout.h"
 #include "mm/pt.h"
+#include "mm/umem.h"
 #include "mm/usercopy.h"
 #include "syscall.h"
 #include "x86/paging.h"
@@ -91,12 +92,21 @@ static struct lx_file *file_get(u64 fd)
 	return &lp->files[fd];
 }
 
-/* /proc/self/mem: the process's memory through its page tables, as ptrace would. */
+/*
+ * /proc/self/mem: the memory of the process that opened it (a child that
+ * inherits the descriptor reaches its parent's), through that process's
+ * page tables, as ptrace would: also pages it may only read.  A write
+ * first gives a page shared copy-on-write a frame of its own, keeping it
+ * read-only where the mapping is.  Once that process is gone: 0 bytes.
+ */
 static long mem_access(struct lx_file *f, u64 ubuf, u64 len, bool write)
 {
-	struct lx_proc *lp = current->lx.proc;
+	struct lx_proc *lp = lx_proc_by_pid(f->mem_pid);
 	u8 chunk[IO_CHUNK];
 	u64 done = 0;
+
+	if (!lp)
+		return 0;
 
 	while (done < len) {
 		u64 va = f->pos + done;
@@ -110,6 +120,11 @@ static long mem_access(struct lx_file *f, u64 ubuf, u64 len, bool write)
 				 ? pt_walk(lp->mm->pml4, va, &level) : NULL;
 		if (!e)
 			break;
+		if (write) {
+			struct lx_vma *v = lx_vma_find(lp, va);
+			if (!umem_unshare(lp->mm, va, v && (v->prot & PROT_WRITE)))
+				break;
+		}
 		u8 *mem = (u8 *)phys_to_virt(pte_addr(*e)) + (va & (PAGE_SIZE - 1));
 		if (write) {
 			if (lx_copy_from_user(chunk, ubuf + done, n))
@@ -267,7 +282,7 @@ long lx_sys_openat(u64 dirfd, u64 upath, u64 flags, u64 mode)
 	if (fd == LX_FILES_MAX)
 		return -EMFILE;
 	struct lx_file *f = &lp->files[fd];
-	*f = (struct lx_file){ .kind = kind };
+	*f = (struct lx_file){ .kind = kind, .mem_pid = lp->pid };
 	if (kind == LX_FILE_MAPS && (err = (int)maps_text(f))) {
 		*f = (struct lx_file){ 0 };
 		return err;
@@ -293,6 +308,16 @@ long lx_sys_lseek(u64 fd, u64 off, u64 whence)
 		return -EBADF;
 	if (f->kind == LX_FILE_CONSOLE || f->kind == LX_FILE_STDIN)
 		return -ESPIPE;
+	if (f->kind == LX_FILE_MEM) {
+		/*
+		 * Linux's mem_lseek: any address, the kernel half too (the result
+		 * may look negative and is still no error); no SEEK_END.
+		 */
+		if (whence != SEEK_SET && whence != SEEK_CUR)
+			return -EINVAL;
+		f->pos = (whence == SEEK_CUR ? f->pos : 0) + off;
+		return (long)f->pos;
+	}
 	switch (whence) {
 	case SEEK_SET:
 		base = 0;
@@ -307,7 +332,6 @@ long lx_sys_lseek(u64 fd, u64 off, u64 whence)
 		return -EINVAL;
 	}
 	s64 pos = base + (s64)off;
-	/* /proc/self/mem is addressed by user addresses, which are all positive. */
 	if (pos < 0)
 		return -EINVAL;
 	f->pos = (u64)pos;

@@ -151,6 +151,15 @@ bool lx_demand_fault(struct lx_proc *lp, u64 va, u64 ec)
 	return true;
 }
 
+bool lx_cow_allowed(struct lx_proc *lp, u64 va, u64 ec)
+{
+	struct lx_vma *v = lx_vma_find(lp, va);
+
+	if (!(ec & PF_EC_W) || (ec & PF_EC_SS) || !v || (v->flags & LX_VMA_SHSTK))
+		return true;
+	return v->prot & PROT_WRITE;
+}
+
 int lx_populate(struct lx_proc *lp, u64 va, u64 len, bool write)
 {
 	if (!len)
@@ -162,6 +171,9 @@ int lx_populate(struct lx_proc *lp, u64 va, u64 len, bool write)
 		u64 *e = pt_walk(lp->mm->pml4, page, &level);
 		struct lx_vma *v = lx_vma_find(lp, page);
 		bool shstk;
+		/* A write the mapping forbids: never by copying a shared page writable. */
+		if (write && v && !(v->flags & LX_VMA_SHSTK) && !(v->prot & PROT_WRITE))
+			return -EFAULT;
 		/* The kernel reaches shadow-stack pages as shadow-stack accesses (WRUSS). */
 		u64 ec = PF_EC_U | (write ? PF_EC_W : 0) |
 			 (v && (v->flags & LX_VMA_SHSTK) ? PF_EC_SS : 0);

@@ -34,6 +34,14 @@
 
 static struct lx_proc procs[LX_PROCS_MAX];
 
+struct lx_proc *lx_proc_by_pid(unsigned pid)
+{
+	for (unsigned i = 0; i < LX_PROCS_MAX; i++)
+		if (procs[i].used && procs[i].pid == pid && !procs[i].ended)
+			return &procs[i];
+	return NULL;
+}
+
 struct lx_proc *lx_proc_alloc(void)
 {
 	for (unsigned i = 0; i < LX_PROCS_MAX; i++)
@@ -353,6 +361,14 @@ static u64 ts_to_ticks(u64 uts, long *err)
 	}
 	*err = 0;
 	return ts[0] * TIMER_HZ + (ts[1] + NS_PER_TICK - 1) / NS_PER_TICK;
+}
+
+/* pause: sleeps until a signal is to be delivered. */
+long lx_sys_pause(void)
+{
+	while (block_until(0) != -EINTR)
+		;
+	return -EINTR;
 }
 
 long lx_sys_nanosleep(u64 req, u64 rem)

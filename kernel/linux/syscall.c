@@ -170,6 +170,7 @@ static long dispatch(struct trap_frame *f, bool *restore_all)
 	case 20: return lx_sys_writev(a0, a1, a2);
 	case 24: schedule(); return 0;
 	case 28: return lx_sys_madvise(a0, a1, a2);
+	case 34: return lx_sys_pause();
 	case 35: return lx_sys_nanosleep(a0, a1);
 	case 39: return current->lx.proc->pid;
 	case 56: return lx_sys_clone(f, a0, a1, a2, a3, a4);

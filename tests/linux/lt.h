@@ -57,6 +57,7 @@ int lt_shstk_vfork(int argc, char **argv);
 int lt_shstk_ptrace(int argc, char **argv);
 int lt_clone_bad_tls(int argc, char **argv);
 int lt_mm_range_rules(int argc, char **argv);
+int lt_procmem_rules(int argc, char **argv);
 int lt_compat_int80_basics(int argc, char **argv);
 int lt_compat_handler_runs(int argc, char **argv);
 int lt_shstk_compat_gp(int argc, char **argv);

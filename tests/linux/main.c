@@ -35,6 +35,7 @@ static const struct lt_case cases[] = {
 	{ "shstk_ptrace", lt_shstk_ptrace },
 	{ "clone_bad_tls", lt_clone_bad_tls },
 	{ "mm_range_rules", lt_mm_range_rules },
+	{ "procmem_rules", lt_procmem_rules },
 	{ "compat_int80_basics", lt_compat_int80_basics },
 	{ "compat_handler_runs", lt_compat_handler_runs },
 	{ "shstk_compat_gp", lt_shstk_compat_gp },
