@@ -81,7 +81,7 @@ LINUX_CFLAGS := -std=gnu11 -static -O2 -g -fno-omit-frame-pointer -Wall -Wextra 
 	-MMD -MP
 LINUX_RUNS := hello;printf_float;malloc_stress;argv_auxv one two;pthread_mutex;fork_wait;\
 	signal_siginfo;mmap_faults;fork_bomb;time_sleep;output_flood;clone_bad_tls;mm_range_rules;procmem_rules;\
-	compat_int80_basics;compat_handler_runs;\
+	compat_int80_basics;compat_handler_runs;compat_sigreturn;\
 	shstk_enable;shstk_recursion;\
 	shstk_smashed_return;shstk_pivot;shstk_signal;shstk_fork_threads;shstk_vfork;shstk_wrss;\
 	shstk_prctl_rules;shstk_ptrace;shstk_compat_gp;shstk_compat_low_ssp;shstk=on shstk_forced

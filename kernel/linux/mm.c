@@ -31,6 +31,8 @@
 #define MAP_32BIT 0x40
 #define MAP_32BIT_LO 0x40000000UL
 #define MAP_32BIT_HI 0x80000000UL
+/* Linux's default vm.mmap_min_addr: a MAP_32BIT hint may lie anywhere above it. */
+#define LX_MMAP_MIN_ADDR 0x10000UL
 #define MADV_DONTNEED 4
 
 struct lx_vma *lx_vma_find(struct lx_proc *lp, u64 va)
@@ -265,7 +267,7 @@ long lx_sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 			lx_unmap_range(lp, addr, addr + size);
 		}
 	} else if (addr && !(addr & (PAGE_SIZE - 1)) && user_range_ok(addr, size) &&
-		   addr >= ((flags & MAP_32BIT) ? MAP_32BIT_LO : LX_MMAP_MIN) &&
+		   addr >= ((flags & MAP_32BIT) ? LX_MMAP_MIN_ADDR : LX_MMAP_MIN) &&
 		   (!(flags & MAP_32BIT) || addr + size <= MAP_32BIT_HI) &&
 		   range_free(lp, addr, addr + size)) {
 		/* The hint is free (and below 2 GiB for MAP_32BIT): take it. */

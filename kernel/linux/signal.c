@@ -381,26 +381,24 @@ long lx_sys_rt_sigreturn(struct trap_frame *f)
 long lx_sys_rt_sigaction(u64 sig, u64 uact, u64 uoact, u64 size)
 {
 	struct lx_proc *lp = current->lx.proc;
-	struct lx_sigaction act;
+	struct lx_sigaction act, old;
 
-	if (size != 8 || sig < 1 || sig > LX_NSIG)
-		return -EINVAL;
-	if (uact && (sig == LX_SIGKILL || sig == LX_SIGSTOP))
+	/* Linux's order: the size, the new action read, do_sigaction, the old one written. */
+	if (size != 8)
 		return -EINVAL;
 	if (uact && lx_copy_from_user(&act, uact, sizeof(act)))
 		return -EFAULT;
-	if (uoact) {
-		struct lx_sigaction old = lp->act[sig];
-		old.flags &= LX_SA_UAPI_FLAGS;
-		if (lx_copy_to_user(uoact, &old, sizeof(old)))
-			return -EFAULT;
-	}
+	if (sig < 1 || sig > LX_NSIG || (uact && (sig == LX_SIGKILL || sig == LX_SIGSTOP)))
+		return -EINVAL;
+	old = lp->act[sig];
+	old.flags &= LX_SA_UAPI_FLAGS;
 	if (uact) {
 		act.mask &= ~UNBLOCKABLE;
 		act.flags &= LX_SA_UAPI_FLAGS; /* a 64-bit handler: no LX_SA_IA32_ABI */
 		lp->act[sig] = act;
 	}
-	return 0;
+	/* A bad old-action pointer fails the call, the new action stays. */
+	return uoact && lx_copy_to_user(uoact, &old, sizeof(old)) ? -EFAULT : 0;
 }
 
 long lx_sys_rt_sigprocmask(u64 how, u64 uset, u64 uoset, u64 size)

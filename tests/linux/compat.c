@@ -237,6 +237,10 @@ static int basics_body(void)
 	LT_CHECK(in_map32_window(big, 1 << 20));
 	/* A hint MAP_32BIT cannot honour is ignored, not obeyed. */
 	LT_CHECK(in_map32_window(far, 4096));
+	/* A free hint below 2 GiB is taken, also under 1 GiB (above mmap_min_addr). */
+	void *low = mmap((void *)0x20000000UL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	LT_EQ((uintptr_t)low, 0x20000000UL);
 	/* Without the flag the same request goes above 4 GiB. */
 	LT_CHECK(plain != MAP_FAILED && (uintptr_t)plain >= SZ_4G);
 	if (buf) {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -299,6 +300,17 @@ int lt_signal_siginfo(int argc, char **argv)
 	LT_EQ(got_sig, 0);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	LT_EQ(got_sig, SIGUSR1);
+	/*
+	 * rt_sigaction in Linux's order (kernel/signal.c): the new action is
+	 * read before the signal number is judged, and installed before the
+	 * old one is written, so a bad oact fails the call but the action stays.
+	 */
+	struct sigaction probe = { .sa_handler = SIG_IGN }, now;
+	void *bad = (void *)8;
+	LT_EQ(syscall(SYS_rt_sigaction, 0, bad, NULL, 8) ? -errno : 0, -EFAULT);
+	LT_EQ(syscall(SYS_rt_sigaction, SIGUSR2, &probe, bad, 8) ? -errno : 0, -EFAULT);
+	LT_EQ(sigaction(SIGUSR2, NULL, &now), 0);
+	LT_CHECK(now.sa_handler == SIG_IGN);
 	return LT_RESULT();
 }
 

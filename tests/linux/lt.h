@@ -60,6 +60,7 @@ int lt_mm_range_rules(int argc, char **argv);
 int lt_procmem_rules(int argc, char **argv);
 int lt_compat_int80_basics(int argc, char **argv);
 int lt_compat_handler_runs(int argc, char **argv);
+int lt_compat_sigreturn(int argc, char **argv);
 int lt_shstk_compat_gp(int argc, char **argv);
 int lt_shstk_compat_low_ssp(int argc, char **argv);
 

@@ -38,6 +38,7 @@ static const struct lt_case cases[] = {
 	{ "procmem_rules", lt_procmem_rules },
 	{ "compat_int80_basics", lt_compat_int80_basics },
 	{ "compat_handler_runs", lt_compat_handler_runs },
+	{ "compat_sigreturn", lt_compat_sigreturn },
 	{ "shstk_compat_gp", lt_shstk_compat_gp },
 	{ "shstk_compat_low_ssp", lt_shstk_compat_low_ssp },
 };
