@@ -132,8 +132,9 @@ void trap_note_iret32(const struct trap_frame *f)
  *
  * Bochs without supervisor shadow stacks loads CS, SS and CPL3 first and
  * delivers the #GP from CPL3 at this RIP, through TSS.RSP0, after saving
- * the SSP register in IA32_PL3_SSP (README, "Known divergences"): the
- * saved frame and SSP put that right too.
+ * the SSP register in IA32_PL3_SSP (measured by tests/shstk_iret.c; README,
+ * "Ring-3 programs and shadow stacks"): the saved frame and SSP put that
+ * right too.
  */
 static bool trap_iret32_fault(struct trap_frame *f)
 {
