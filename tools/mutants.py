@@ -638,6 +638,8 @@ MUTANTS = {
                                ["linux_signal_siginfo"], "qemu-linux"),
     "lx-map32bit-hint-above-1g": ("kernel/linux/mm.c", "(flags & MAP_32BIT) ? LX_MMAP_MIN_ADDR : LX_MMAP_MIN",
                                   "(flags & MAP_32BIT) ? MAP_32BIT_LO : LX_MMAP_MIN", ["linux_compat_int80_basics"], "qemu-linux"),
+    "lx-nr-64bit": ("kernel/linux/syscall.c", "	switch ((u32)f->rax) {", "	switch (f->rax) {",
+                    ["linux_argv_auxv"], "qemu-linux"),
     # /proc/self/mem and copy-on-write (Linux's mem_rw with FOLL_FORCE).
     "lx-cow-readonly-write": ("kernel/uproc.c", "(!t->lx.proc || lx_cow_allowed(t->lx.proc, cr2, f->error_code)) &&",
                               "", ["linux_procmem_rules"], "qemu-linux"),

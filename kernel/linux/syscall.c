@@ -148,7 +148,8 @@ static long dispatch(struct trap_frame *f, bool *restore_all)
 {
 	u64 a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, a4 = f->r8, a5 = f->r9;
 
-	switch (f->rax) {
+	/* The number is EAX: Linux's entry sign-extends it and ignores the upper half. */
+	switch ((u32)f->rax) {
 	case 0: return lx_sys_read(a0, a1, a2);
 	case 1: return lx_sys_write(a0, a1, a2);
 	case 2: return lx_sys_openat((u64)AT_FDCWD, a0, a1, a2);

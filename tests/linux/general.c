@@ -82,6 +82,13 @@ int lt_malloc_stress(int argc, char **argv)
 	return LT_RESULT();
 }
 
+static long raw_syscall0(unsigned long nr)
+{
+	long ret;
+	asm volatile("syscall" : "=a"(ret) : "a"(nr) : "rcx", "r11", "memory");
+	return ret;
+}
+
 extern const Elf64_Ehdr __ehdr_start;
 extern char _start[];
 
@@ -110,6 +117,14 @@ int lt_argv_auxv(int argc, char **argv)
 	LT_EQ(getauxval(AT_SECURE), 0);
 	/* The initial stack is 16-byte aligned at argc: argv sits 8 above it. */
 	LT_EQ(((uintptr_t)argv - 8) & 15, 0);
+	/*
+	 * The system-call number is EAX (entry_64.S sign-extends it; the upper
+	 * half of RAX is ignored); the x32 bit and -1 are -ENOSYS.
+	 */
+	LT_EQ(raw_syscall0((1UL << 32) | 39), getpid());
+	LT_EQ(raw_syscall0(0xdead00000000UL | 39), getpid());
+	LT_EQ(raw_syscall0(0x40000000UL | 39), -ENOSYS);
+	LT_EQ(raw_syscall0(~0UL), -ENOSYS);
 	return LT_RESULT();
 }
 
