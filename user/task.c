@@ -135,8 +135,8 @@ static long dirty_mprotect(bool then_wrss)
 	return then_wrss ? 2 : 0;
 }
 
-/* Shared by fork, then write-protected: the write must fault, not copy. */
-static long fork_mprotect_write(void)
+/* Writes u_dirty_page, then a fork child exits at once: 0, or 1-2 on failure. */
+static long dirty_fork(void)
 {
 	u_dirty_page[0] = 1;
 	long pid = sys_fork();
@@ -144,8 +144,15 @@ static long fork_mprotect_write(void)
 		return 1;
 	if (pid == 0)
 		sys_exit(0);
-	if (!wait_for(pid, WAIT_EXITED, 0, NULL))
-		return 2;
+	return wait_for(pid, WAIT_EXITED, 0, NULL) ? 0 : 2;
+}
+
+/* Shared by fork, then write-protected: the write must fault, not copy. */
+static long fork_mprotect_write(void)
+{
+	long err = dirty_fork();
+	if (err)
+		return err;
 	if (sys_mprotect(u_dirty_page, PAGE, PROT_READ))
 		return 3;
 	((volatile u64 *)u_dirty_page)[0] = 2;
@@ -154,14 +161,9 @@ static long fork_mprotect_write(void)
 
 static long dirty_fork_wrss(void)
 {
-	u_dirty_page[0] = 1;
-	long pid = sys_fork();
-	if (pid < 0)
-		return 1;
-	if (pid == 0)
-		sys_exit(0);
-	if (!wait_for(pid, WAIT_EXITED, 0, NULL))
-		return 2;
+	long err = dirty_fork();
+	if (err)
+		return err;
 	u_wrss8((u64 *)u_dirty_page, 0x2222);
 	return 3;
 }

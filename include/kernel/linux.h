@@ -168,6 +168,8 @@ long lx_sys_rt_sigaction(u64 sig, u64 act, u64 oact, u64 size);
 long lx_sys_rt_sigprocmask(u64 how, u64 set, u64 oset, u64 size);
 long lx_sys_rt_sigreturn(struct trap_frame *f);
 long lx_sys_sigaltstack(u64 ss, u64 oss, const struct trap_frame *f);
+/* ss_flags for a signal frame taken at sp: SS_ONSTACK, 0 or SS_DISABLE. */
+int lx_altstack_flags(const struct task *t, u64 sp);
 long lx_send_signal(struct task *t, int sig, int code);
 long lx_sys_kill(u64 pid, u64 sig);
 long lx_sys_tgkill(u64 tgid, u64 tid, u64 sig);

@@ -30,8 +30,6 @@
 
 #define SA_SIGINFO 0x4
 #define SA_RESTORER 0x04000000
-#define SS_ONSTACK 1
-#define SS_DISABLE 2
 #define SIGMASK(s) (1UL << ((s) - 1))
 #define UNBLOCKABLE (SIGMASK(LX_SIGKILL) | SIGMASK(LX_SIGSTOP))
 /* Flags a handler may change in the saved context (Linux's FIX_EFLAGS). */
@@ -223,6 +221,12 @@ static void siginfo32(const struct lx_siginfo *in, u32 out[32])
 	out[5] = (u32)in->rest[0];	/* SIGCHLD's si_status */
 }
 
+/* Where the handler returns: SA_RESTORER's, else the frame's retcode. */
+static u32 pretcode32(const struct lx_sigaction *act, u64 retcode)
+{
+	return (u32)(act->flags & SA_RESTORER ? act->restorer : retcode);
+}
+
 static int setup_rt_frame32(struct trap_frame *f, int sig, const struct lx_sigaction *act,
 			    u64 sp, const struct lx_siginfo *info)
 {
@@ -239,19 +243,14 @@ static int setup_rt_frame32(struct trap_frame *f, int sig, const struct lx_sigac
 	siginfo32(info, fr.info);
 	fr.uc.ss_sp = (u32)t->lx.altstack_sp;
 	fr.uc.ss_size = (u32)t->lx.altstack_size;
-	fr.uc.ss_flags = t->lx.altstack_size ? 0 : SS_DISABLE;
-	if (t->lx.altstack_size && f->rsp > t->lx.altstack_sp &&
-	    f->rsp <= t->lx.altstack_sp + t->lx.altstack_size)
-		fr.uc.ss_flags = SS_ONSTACK;
+	fr.uc.ss_flags = lx_altstack_flags(t, f->rsp);
 	save_regs32(f, &fr.uc.mc, fpstate);
 	fr.uc.sigmask[0] = (u32)t->lx.sigmask;
 	fr.uc.sigmask[1] = (u32)(t->lx.sigmask >> 32);
 	/* movl $173, %eax; int $0x80: the return path without SA_RESTORER. */
 	static const u8 retcode[8] = { 0xb8, NR32_RT_SIGRETURN, 0, 0, 0, 0xcd, 0x80, 0 };
 	memcpy(fr.retcode, retcode, sizeof(retcode));
-	fr.pretcode = act->flags & SA_RESTORER
-			      ? (u32)act->restorer
-			      : (u32)(frame + offsetof(struct lx_rt_sigframe32, retcode));
+	fr.pretcode = pretcode32(act, frame + offsetof(struct lx_rt_sigframe32, retcode));
 	if (err || lx_copy_to_user(frame, &fr, sizeof(fr)))
 		return -EFAULT;
 	f->rsp = frame;
@@ -275,9 +274,7 @@ static int setup_frame32(struct trap_frame *f, int sig, const struct lx_sigactio
 	/* popl %eax; movl $119, %eax; int $0x80: the return path without SA_RESTORER. */
 	static const u8 retcode[8] = { 0x58, 0xb8, NR32_SIGRETURN, 0, 0, 0, 0xcd, 0x80 };
 	memcpy(fr.retcode, retcode, sizeof(retcode));
-	fr.pretcode = act->flags & SA_RESTORER
-			      ? (u32)act->restorer
-			      : (u32)(frame + offsetof(struct lx_sigframe32, retcode));
+	fr.pretcode = pretcode32(act, frame + offsetof(struct lx_sigframe32, retcode));
 	if (err || lx_copy_to_user(frame, &fr, sizeof(fr)))
 		return -EFAULT;
 	f->rsp = frame;

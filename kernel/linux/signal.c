@@ -94,6 +94,11 @@ static bool on_altstack(const struct task *t, u64 sp)
 	       sp <= t->lx.altstack_sp + t->lx.altstack_size;
 }
 
+int lx_altstack_flags(const struct task *t, u64 sp)
+{
+	return t->lx.altstack_size ? (on_altstack(t, sp) ? SS_ONSTACK : 0) : SS_DISABLE;
+}
+
 /* Linux's setup_signal_shadow_stack: token SSP|bit 63, then the restorer. */
 static int push_shstk_frame(u64 restorer)
 {
@@ -170,8 +175,7 @@ static void deliver(struct trap_frame *f, int sig, const struct lx_siginfo *info
 	fr.pretcode = act->flags & SA_RESTORER ? act->restorer : 0;
 	fr.uc.ss_sp = t->lx.altstack_sp;
 	fr.uc.ss_size = t->lx.altstack_size;
-	fr.uc.ss_flags = t->lx.altstack_size ? (on_altstack(t, f->rsp) ? SS_ONSTACK : 0)
-					     : SS_DISABLE;
+	fr.uc.ss_flags = lx_altstack_flags(t, f->rsp);
 	save_regs(f, &fr.uc.mc);
 	fr.uc.mc.trapno = f->vector < 32 ? f->vector : 0;
 	fr.uc.mc.err = f->vector < 32 ? f->error_code : 0;

@@ -6,7 +6,6 @@
  * frame the shadow stack never saw).
  */
 #define _GNU_SOURCE
-#include <cpuid.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,52 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "lt.h"
+#include "lt_cet.h"
 
-#define ARCH_SHSTK_ENABLE 0x5001
-#define ARCH_SHSTK_DISABLE 0x5002
-#define ARCH_SHSTK_LOCK 0x5003
-#define ARCH_SHSTK_UNLOCK 0x5004
-#define ARCH_SHSTK_STATUS 0x5005
-#define ARCH_SHSTK_SHSTK (1UL << 0)
-#define ARCH_SHSTK_WRSS (1UL << 1)
-#define NR_arch_prctl 158
-#define NR_map_shadow_stack 453
-#define SHADOW_STACK_SET_TOKEN (1UL << 0)
 #define SEGV_CPERR_LINUX 10
-
-static inline __attribute__((always_inline)) long sys3(long nr, long a, long b, long c)
-{
-	long ret;
-	asm volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11",
-		     "memory");
-	return ret;
-}
-
-static inline __attribute__((always_inline)) uint64_t rdssp(void)
-{
-	uint64_t ssp = 0;
-	asm volatile("rdsspq %0" : "+r"(ssp));
-	return ssp;
-}
-
-static int cpu_has_shstk(void)
-{
-	unsigned a, b, c, d;
-	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1U << 7));
-}
-
-/* Without CET Linux refuses with EOPNOTSUPP: checked, then the case skips. */
-static int need_shstk(void)
-{
-	if (cpu_has_shstk())
-		return 0;
-	LT_EQ(sys3(NR_arch_prctl, ARCH_SHSTK_ENABLE, ARCH_SHSTK_SHSTK, 0), -EOPNOTSUPP);
-	LT_EQ(sys3(NR_map_shadow_stack, 0, 4096, SHADOW_STACK_SET_TOKEN), -EOPNOTSUPP);
-	if (lt_failures)
-		return 1;
-	printf("SKIP: CPUID.(7,0):ECX[7] CET_SS not enumerated (ARCH_SHSTK_ENABLE: EOPNOTSUPP)\n");
-	return LT_SKIP;
-}
 
 static uint64_t ssp_at_enable;
 

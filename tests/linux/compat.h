@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "lt_cet.h"
 
 #define NR32_exit 1
 #define NR32_write 4
@@ -14,14 +15,6 @@
 #define NR32_exit_group 252
 #define NR32_break 17 /* in syscall_32.tbl without an entry point */
 
-#define ARCH_SHSTK_ENABLE 0x5001
-#define ARCH_SHSTK_DISABLE 0x5002
-#define ARCH_SHSTK_STATUS 0x5005
-#define ARCH_SHSTK_SHSTK (1UL << 0)
-#define NR_arch_prctl 158
-#define NR_map_shadow_stack 453
-#define SHADOW_STACK_SET_TOKEN (1UL << 0)
-#define NT_X86_SHSTK_LINUX 0x204
 #define SA_RESTORER_LINUX 0x04000000
 #define SA_UNSUPPORTED_LINUX 0x00000400
 #define SI_KERNEL_LINUX 0x80

@@ -4,7 +4,6 @@
  * (SI_KERNEL); and the same delivery with only SSP[63:32] cleared.
  */
 #define _GNU_SOURCE
-#include <cpuid.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -17,39 +16,6 @@
 #include <unistd.h>
 #include "compat.h"
 #include "lt.h"
-
-static inline __attribute__((always_inline)) long sys3(long nr, long a, long b, long c)
-{
-	long ret;
-	asm volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11",
-		     "memory");
-	return ret;
-}
-
-static inline __attribute__((always_inline)) uint64_t rdssp(void)
-{
-	uint64_t ssp = 0;
-	asm volatile("rdsspq %0" : "+r"(ssp));
-	return ssp;
-}
-
-static int cpu_has_shstk(void)
-{
-	unsigned a, b, c, d;
-	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1U << 7));
-}
-
-/* As cet.c: without CET Linux refuses with EOPNOTSUPP, checked, then a skip. */
-static int need_shstk(void)
-{
-	if (cpu_has_shstk())
-		return 0;
-	LT_EQ(sys3(NR_arch_prctl, ARCH_SHSTK_ENABLE, ARCH_SHSTK_SHSTK, 0), -EOPNOTSUPP);
-	if (lt_failures)
-		return 1;
-	printf("SKIP: CPUID.(7,0):ECX[7] CET_SS not enumerated (ARCH_SHSTK_ENABLE: EOPNOTSUPP)\n");
-	return LT_SKIP;
-}
 
 /* Turns shadow stacks on and runs body in a frame that never returns (see cet.c). */
 static void __attribute__((noinline, noreturn)) run_with_shstk(int (*body)(void))

@@ -8,7 +8,6 @@
  * for shadow-stack pages too (checked where the CPU has shadow stacks).
  */
 #define _GNU_SOURCE
-#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -20,10 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "lt.h"
+#include "lt_cet.h"
 
 #define PAGE 4096UL
-#define NR_map_shadow_stack 453
-#define SHADOW_STACK_SET_TOKEN (1UL << 0)
 
 static int mem_fd;
 
@@ -34,12 +32,6 @@ static long mem_rw(int write, uintptr_t addr, void *buf, size_t len)
 		return -1000 - errno;
 	long n = write ? syscall(SYS_write, mem_fd, buf, len) : syscall(SYS_read, mem_fd, buf, len);
 	return n < 0 ? -errno : n;
-}
-
-static int cpu_has_shstk(void)
-{
-	unsigned a, b, c, d;
-	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1U << 7));
 }
 
 /* Reads, writes and EIO where nothing is mapped. */

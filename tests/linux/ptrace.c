@@ -6,7 +6,6 @@
  * and that an SSP moved by 8 makes the tracee's next RET take a #CP.
  */
 #define _GNU_SOURCE
-#include <cpuid.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -17,11 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "lt.h"
+#include "lt_cet.h"
 
-#define NT_X86_SHSTK_LINUX 0x204
-#define ARCH_SHSTK_ENABLE 0x5001
-#define ARCH_SHSTK_SHSTK (1UL << 0)
-#define NR_arch_prctl 158
 /* Linux's TASK_SIZE_MAX with 4-level paging. */
 #define TASK_SIZE_MAX_LINUX 0x00007ffffffff000UL
 
@@ -142,12 +138,6 @@ static int ptrace_body(void)
 	LT_EQ(WTERMSIG(status), SIGSEGV);
 	printf("tracee after SSP+8: wait status 0x%x\n", status);
 	return 0;
-}
-
-static int cpu_has_shstk(void)
-{
-	unsigned a, b, c, d;
-	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1U << 7));
 }
 
 /* Enables shadow stacks in a frame that never returns (see cet.c). */
