@@ -156,7 +156,7 @@ MUTANTS = {
                                "	if (0) {\n		u64 size", ["task_shstk_threads_own_stacks"], "bochs"),
     "thread-shstk-kept": ("kernel/task.c", "		umem_release(t->mm, t->shstk_base, t->shstk_size);\n		t->shstk_size = 0;",
                           "		t->shstk_size = 0;", ["task_shstk_no_leaks"], "bochs"),
-    "shstk-cow-shared": ("mm/umem_as.c", "	if (frame_refs(old) > 1) {", "	if (frame_refs(old) > 1 && !*shstk) {",
+    "shstk-cow-shared": ("mm/umem_as.c", "	if (frame_refs(old) > 1) {", "	if (frame_refs(old) > 1 && !shstk) {",
                          ["task_shstk_fork_wrss_stays_private"], "bochs"),
     "switch-forgets-cet": ("kernel/sched.c", "	cet_task_save(&prev->cet);\n	/* The kernel never", "	/* The kernel never",
                            ["task_shstk_preemption_ssp_checks"], "bochs"),
@@ -684,7 +684,7 @@ MUTANTS = {
                            "	if (*len > USER_TOP || (buf & 0))", ["linux_mm_range_rules"], "qemu-linux"),
     "lx-munmap-any-range": ("kernel/linux/mm.c",
                             "	if ((addr & (PAGE_SIZE - 1)) || !size || !user_range_ok(addr, size))",
-                            "	if ((addr & (PAGE_SIZE - 1)) || !size)", ["linux_lxfuzz"], "qemu-lxfuzz"),
+                            "	if ((addr & (PAGE_SIZE - 1)) || !size)", ["linux_mm_range_rules"], "qemu-linux"),
 }
 
 

@@ -28,6 +28,11 @@ int lt_mm_range_rules(int argc, char **argv)
 
 	LT_EQ(syscall(SYS_munmap, TASK_SIZE_MAX, ~0UL), -1);
 	LT_EQ(errno, EINVAL);
+	/* do_vmi_munmap: nothing at or past TASK_SIZE, nor reaching past it. */
+	LT_EQ(syscall(SYS_munmap, 0xffff800000000000UL, 4096UL), -1);
+	LT_EQ(errno, EINVAL);
+	LT_EQ(syscall(SYS_munmap, TASK_SIZE_MAX - 4096, 8192UL), -1);
+	LT_EQ(errno, EINVAL);
 	LT_EQ(syscall(SYS_mprotect, p, ~0UL, PROT_READ), -1);
 	LT_EQ(errno, ENOMEM);
 	LT_EQ(syscall(SYS_mprotect, 0x8000000000000000UL, ~0UL, PROT_READ), -1);
