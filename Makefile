@@ -84,7 +84,7 @@ LINUX_RUNS := hello;printf_float;malloc_stress;argv_auxv one two;pthread_mutex;f
 	compat_int80_basics;compat_handler_runs;compat_sigreturn;\
 	shstk_enable;shstk_recursion;\
 	shstk_smashed_return;shstk_pivot;shstk_signal;shstk_fork_threads;shstk_vfork;shstk_wrss;\
-	shstk_prctl_rules;shstk_ptrace;shstk_compat_gp;shstk_compat_low_ssp;shstk=on shstk_forced
+	shstk_prctl_rules;shstk_ptrace;shstk_compat_gp;shstk_compat_gp_stale_ssp;shstk_compat_low_ssp;shstk=on shstk_forced
 LINUX_RUNS := $(subst ; ,;,$(LINUX_RUNS))
 # Linux's own shadow-stack selftest, fetched and built by 'make selftest'
 # (make test does it first); the image carries it once it is there.

@@ -640,6 +640,12 @@ MUTANTS = {
                                   "(flags & MAP_32BIT) ? MAP_32BIT_LO : LX_MMAP_MIN", ["linux_compat_int80_basics"], "qemu-linux"),
     "lx-nr-64bit": ("kernel/linux/syscall.c", "	switch ((u32)f->rax) {", "	switch (f->rax) {",
                     ["linux_argv_auxv"], "qemu-linux"),
+    # The #GP Bochs without supervisor shadow stacks delivers from CPL3 (stale SSP below 4 GiB).
+    "iret32-cpl3-rejected": ("kernel/trap.c", "	if (!t || !t->iret32_armed || f->vector != X86_EXC_GP)\n",
+                             "	if (!t || !t->iret32_armed || f->vector != X86_EXC_GP || cpl3)\n",
+                             ["linux_shstk_compat_gp_stale_ssp"], "bochs-no-kshstk"),
+    "iret32-cpl3-ssp-kept": ("kernel/trap.c", "		if (cet_path != CET_PATH_NONE)\n			wrmsr(MSR_IA32_PL3_SSP, t->iret32_ssp);\n", "",
+                             ["linux_shstk_compat_gp_stale_ssp"], "bochs-no-kshstk"),
     # /proc/self/mem and copy-on-write (Linux's mem_rw with FOLL_FORCE).
     "lx-cow-readonly-write": ("kernel/uproc.c", "(!t->lx.proc || lx_cow_allowed(t->lx.proc, cr2, f->error_code)) &&",
                               "", ["linux_procmem_rules"], "qemu-linux"),

@@ -12,6 +12,7 @@
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 #include "compat.h"
@@ -108,6 +109,117 @@ int lt_shstk_compat_gp(int argc, char **argv)
 	return LT_RESULT();
 }
 
+/* The SSP of a stopped tracee through NT_X86_SHSTK: 0 or -errno. */
+static long ssp_regset(int req, pid_t pid, uint64_t *ssp)
+{
+	struct iovec iov = { ssp, 8 };
+	return ptrace(req, pid, (void *)NT_X86_SHSTK_LINUX, &iov) ? -errno : 0;
+}
+
+/*
+ * Case shstk_compat_gp_stale_ssp: the same #GP, but taken while the SSP
+ * register holds a value below 4 GiB that another process left there.
+ * Without supervisor shadow stacks the kernel never loads SSP, so the last
+ * CPL3 SSP stays in it; a CPU that follows the SDM does not look at it
+ * (the #GP comes from IA32_PL3_SSP, at CPL0), but Bochs then delivers the
+ * #GP from CPL3 with that stale SSP saved into IA32_PL3_SSP.  The kernel
+ * must still give the program its SIGSEGV, at the handler's address, with
+ * its own SSP for the signal's shadow-stack frame.
+ *
+ * A waits in pause() with the 32-bit SIGUSR1 handler; B, traced, gets an
+ * SSP below 4 GiB from its tracer and dies of the first shadow-stack
+ * access there (its kernel entry leaves that SSP); then A gets SIGUSR1.
+ */
+static volatile sig_atomic_t a_ready;
+
+static void on_ready(int sig)
+{
+	(void)sig;
+	a_ready = 1;
+}
+
+static int stale_a_body(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_gp_segv, .sa_flags = SA_SIGINFO };
+	uint32_t h;
+
+	LT_EQ(sigaction(SIGSEGV, &sa, NULL), 0);
+	h = install_handler32(SIGUSR1);
+	if (!h)
+		return 1;
+	if (!sigsetjmp(gp_jmp, 1)) {
+		kill(getppid(), SIGUSR2);
+		for (;;)
+			pause();
+	}
+	LT_CHECK(gp_seen);
+	LT_EQ(gp_code, SI_KERNEL_LINUX);
+	LT_EQ(gp_trapno, X86_TRAP_GP);
+	/* The fault is reported at the handler, never at a kernel address. */
+	LT_EQ(gp_rip, h);
+	LT_EQ(gp_disable, 0);
+	return 0;
+}
+
+static void __attribute__((noreturn)) stale_a(void)
+{
+	run_with_shstk(stale_a_body);
+}
+
+static int stale_b_body(void)
+{
+	raise(SIGUSR2); /* the tracer's stop; it returns with SSP below 4 GiB */
+	printf("FAIL: the tracee ran on with its SSP below 4 GiB\n");
+	return 1;
+}
+
+static void __attribute__((noreturn)) stale_b(void)
+{
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+		_exit(2);
+	run_with_shstk(stale_b_body);
+}
+
+int lt_shstk_compat_gp_stale_ssp(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	struct sigaction sa = { .sa_handler = on_ready };
+	struct timespec tick = { 0, 1000000 };
+	uint64_t ssp = 0;
+	int status = 0, r = need_shstk();
+
+	if (r)
+		return r;
+	LT_EQ(sigaction(SIGUSR2, &sa, NULL), 0);
+	fflush(stdout);
+	pid_t a = fork();
+	if (!a)
+		stale_a();
+	for (int i = 0; i < 5000 && !a_ready; i++)
+		nanosleep(&tick, NULL);
+	LT_CHECK(a_ready);
+	nanosleep(&(struct timespec){ 0, 20000000 }, NULL); /* A gets into pause() */
+	pid_t b = fork();
+	if (!b)
+		stale_b();
+	LT_EQ(waitpid(b, &status, 0), b);
+	LT_EQ(status, SIGUSR2 << 8 | 0x7f);
+	LT_EQ(ssp_regset(PTRACE_GETREGSET, b, &ssp), 0);
+	ssp &= 0xffffffffUL;
+	LT_EQ(ssp_regset(PTRACE_SETREGSET, b, &ssp), 0);
+	LT_EQ(ptrace(PTRACE_DETACH, b, NULL, NULL), 0);
+	LT_EQ(waitpid(b, &status, 0), b);
+	LT_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+	LT_EQ(kill(a, SIGUSR1), 0);
+	LT_EQ(waitpid(a, &status, 0), a);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		char m[120];
+		snprintf(m, sizeof(m), "A: wait status 0x%x, expected exit status 0", status);
+		lt_fail(__FILE__, __LINE__, m);
+	}
+	return LT_RESULT();
+}
+
 /*
  * Case shstk_compat_low_ssp.  Linux maps no shadow stack below 4 GiB
  * (map_shadow_stack: ERANGE), so the low SSP comes the one way Linux
@@ -129,12 +241,6 @@ static void __attribute__((noreturn)) low_ssp_tracee(void)
 	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
 		_exit(2);
 	run_with_shstk(low_ssp_tracee_body);
-}
-
-static long ssp_regset(int req, pid_t pid, uint64_t *ssp)
-{
-	struct iovec iov = { ssp, 8 };
-	return ptrace(req, pid, (void *)NT_X86_SHSTK_LINUX, &iov) ? -errno : 0;
 }
 
 /*

@@ -62,6 +62,7 @@ int lt_compat_int80_basics(int argc, char **argv);
 int lt_compat_handler_runs(int argc, char **argv);
 int lt_compat_sigreturn(int argc, char **argv);
 int lt_shstk_compat_gp(int argc, char **argv);
+int lt_shstk_compat_gp_stale_ssp(int argc, char **argv);
 int lt_shstk_compat_low_ssp(int argc, char **argv);
 
 #endif

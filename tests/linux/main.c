@@ -40,6 +40,7 @@ static const struct lt_case cases[] = {
 	{ "compat_handler_runs", lt_compat_handler_runs },
 	{ "compat_sigreturn", lt_compat_sigreturn },
 	{ "shstk_compat_gp", lt_shstk_compat_gp },
+	{ "shstk_compat_gp_stale_ssp", lt_shstk_compat_gp_stale_ssp },
 	{ "shstk_compat_low_ssp", lt_shstk_compat_low_ssp },
 };
 
