@@ -331,6 +331,8 @@ $(B)/host/%: $$(host_src_%) $(wildcard include/*.h include/*/*.h include/*/*/*.h
 #  uart-*         PCI and command-line UARTs carry the whole KTAP stream
 #  efivars-*      UEFI variables survive into the next boot (two OVMF boots
 #                 in a row), also after a reset (three: the longest job)
+#  module-cmdline a boot module's command line: 2047 bytes kept, a longer
+#                 one a boot error naming the module (two qemu-kernel boots)
 #  host-py        the harness's unit tests; they mostly wait on fake
 #                 emulators and timeouts, so they take no core of the bound
 test:
@@ -360,6 +362,7 @@ test:
 		--check efivars-summary "$(PYTHON) tests/harness/efivars_check.py --part summary" \
 		--check efivars-reset "$(PYTHON) tests/harness/efivars_check.py --part reset" \
 		--check parsers "$(PYTHON) tests/harness/parsers_check.py" \
+		--check module-cmdline "$(PYTHON) tests/harness/module_cmdline_check.py" \
 		--light host-py "$(PYTHON) -m unittest discover -s tests/host -p 'test_*.py'" \
 		|| { $(HARNESS) report; exit 1; }
 	@# index.html rendered in headless Chromium: DOM counts against the logs,

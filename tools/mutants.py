@@ -646,6 +646,11 @@ MUTANTS = {
                              ["linux_shstk_compat_gp_stale_ssp"], "bochs-no-kshstk"),
     "iret32-cpl3-ssp-kept": ("kernel/trap.c", "		if (cet_path != CET_PATH_NONE)\n			wrmsr(MSR_IA32_PL3_SSP, t->iret32_ssp);\n", "",
                              ["linux_shstk_compat_gp_stale_ssp"], "bochs-no-kshstk"),
+    # A boot module's command line cut short must be a boot error.
+    "module-cmdline-cut-silently": ("kernel/platform/bootinfo.c", "		if (boot.mods[i].cmdline_truncated)\n",
+                                    "		if (0)\n", [], "check:python3 tests/harness/module_cmdline_check.py"),
+    "module-cmdline-512": ("include/kernel/platform/bootinfo.h", "#define BOOT_MODULE_CMDLINE 2048",
+                           "#define BOOT_MODULE_CMDLINE 512", [], "check:python3 tests/harness/module_cmdline_check.py"),
     # /proc/self/mem and copy-on-write (Linux's mem_rw with FOLL_FORCE).
     "lx-cow-readonly-write": ("kernel/uproc.c", "(!t->lx.proc || lx_cow_allowed(t->lx.proc, cr2, f->error_code)) &&",
                               "", ["linux_procmem_rules"], "qemu-linux"),

@@ -56,7 +56,8 @@ static void add_module(u64 start, u64 end, const char *cmdline, size_t max)
 	struct boot_module *m = &boot.mods[boot.nr_mods++];
 	m->phys = start;
 	m->size = end - start;
-	copy_str(m->cmdline, sizeof(m->cmdline), cmdline ? cmdline : "", max, NULL);
+	copy_str(m->cmdline, sizeof(m->cmdline), cmdline ? cmdline : "", max,
+		 &m->cmdline_truncated);
 }
 
 static void parse_mb2_mmap(const struct mb2_tag_mmap *t)
@@ -303,6 +304,13 @@ bool bootinfo_parse(u32 magic, u32 info_phys)
 	if (boot.mods_dropped)
 		diag("ERROR: boot: %u modules beyond %d ignored", boot.mods_dropped,
 		     BOOT_MODULES_MAX);
+	/* The runs a module's command line names would be cut short. */
+	for (unsigned i = 0; i < boot.nr_mods; i++)
+		if (boot.mods[i].cmdline_truncated)
+			boot_error("boot: module %u's command line is longer than %d bytes (it "
+				   "was truncated after '...%s')", i, BOOT_MODULE_CMDLINE - 1,
+				   boot.mods[i].cmdline + BOOT_MODULE_CMDLINE - 25);
+
 	/* Some firmware carves the framebuffer out of RAM: never hand it out. */
 	if (boot.fb.type == BOOT_FB_RGB)
 		memmap_add(&boot.mem, boot.fb.addr, (u64)boot.fb.pitch * boot.fb.height,

@@ -19,22 +19,6 @@
 
 #define SEGV_CPERR_LINUX 10
 
-static uint64_t ssp_at_enable;
-
-/* Turns shadow stacks on, runs body, exits with its result: never returns. */
-static void __attribute__((noinline, noreturn)) run_with_shstk(int (*body)(void))
-{
-	long r = sys3(NR_arch_prctl, ARCH_SHSTK_ENABLE, ARCH_SHSTK_SHSTK, 0);
-	ssp_at_enable = rdssp();
-	if (r) {
-		LT_EQ(r, 0);
-		exit(1);
-	}
-	int ret = body();
-	fflush(stdout);
-	exit(ret ? ret : LT_RESULT());
-}
-
 static long __attribute__((noinline)) sum_to(long n)
 {
 	return n ? n + sum_to(n - 1) : 0;

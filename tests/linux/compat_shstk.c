@@ -18,19 +18,6 @@
 #include "compat.h"
 #include "lt.h"
 
-/* Turns shadow stacks on and runs body in a frame that never returns (see cet.c). */
-static void __attribute__((noinline, noreturn)) run_with_shstk(int (*body)(void))
-{
-	long r = sys3(NR_arch_prctl, ARCH_SHSTK_ENABLE, ARCH_SHSTK_SHSTK, 0);
-	if (r) {
-		LT_EQ(r, 0);
-		exit(1);
-	}
-	int ret = body();
-	fflush(stdout);
-	exit(ret ? ret : LT_RESULT());
-}
-
 static sigjmp_buf gp_jmp;
 static volatile int gp_seen, gp_code, gp_signo, gp_frame_sig;
 static volatile uint64_t gp_rip, gp_rsp, gp_trapno, gp_err, gp_cs_ar;
@@ -173,11 +160,12 @@ static int stale_b_body(void)
 	return 1;
 }
 
-static void __attribute__((noreturn)) stale_b(void)
+/* A child that asks to be traced, then runs body with shadow stacks on. */
+static void __attribute__((noreturn)) traced_with_shstk(int (*body)(void))
 {
 	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
 		_exit(2);
-	run_with_shstk(stale_b_body);
+	run_with_shstk(body);
 }
 
 int lt_shstk_compat_gp_stale_ssp(int argc, char **argv)
@@ -201,7 +189,7 @@ int lt_shstk_compat_gp_stale_ssp(int argc, char **argv)
 	nanosleep(&(struct timespec){ 0, 20000000 }, NULL); /* A gets into pause() */
 	pid_t b = fork();
 	if (!b)
-		stale_b();
+		traced_with_shstk(stale_b_body);
 	LT_EQ(waitpid(b, &status, 0), b);
 	LT_EQ(status, SIGUSR2 << 8 | 0x7f);
 	LT_EQ(ssp_regset(PTRACE_GETREGSET, b, &ssp), 0);
@@ -236,12 +224,6 @@ static int low_ssp_tracee_body(void)
 	return 1;
 }
 
-static void __attribute__((noreturn)) low_ssp_tracee(void)
-{
-	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
-		_exit(2);
-	run_with_shstk(low_ssp_tracee_body);
-}
 
 /*
  * One tracee, stopped where SIGUSR1 is about to be delivered, its SSP
@@ -256,7 +238,7 @@ static int tracee_with_ssp(uint64_t keep)
 	pid_t pid = fork();
 	if (!pid) {
 		lt_failures = 0;
-		low_ssp_tracee();
+		traced_with_shstk(low_ssp_tracee_body);
 	}
 	LT_EQ(waitpid(pid, &status, 0), pid);
 	if (!WIFSTOPPED(status)) {

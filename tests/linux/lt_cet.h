@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "lt.h"
 
 #define ARCH_SHSTK_ENABLE 0x5001
@@ -57,6 +58,26 @@ static inline int need_shstk(void)
 		return 1;
 	printf("SKIP: CPUID.(7,0):ECX[7] CET_SS not enumerated (ARCH_SHSTK_ENABLE: EOPNOTSUPP)\n");
 	return LT_SKIP;
+}
+
+/* The SSP right after run_with_shstk turned shadow stacks on (each file keeps its own). */
+static uint64_t ssp_at_enable __attribute__((unused));
+
+/*
+ * Turns shadow stacks on, runs body, exits with its result: never returns,
+ * since no RET may pop the frame the shadow stack never saw.
+ */
+static void __attribute__((noinline, noreturn, unused)) run_with_shstk(int (*body)(void))
+{
+	long r = sys3(NR_arch_prctl, ARCH_SHSTK_ENABLE, ARCH_SHSTK_SHSTK, 0);
+	ssp_at_enable = rdssp();
+	if (r) {
+		LT_EQ(r, 0);
+		exit(1);
+	}
+	int ret = body();
+	fflush(stdout);
+	exit(ret ? ret : LT_RESULT());
 }
 
 #endif

@@ -33,10 +33,11 @@ struct bootinfo_fb {
 
 /* A boot module (multiboot 1 or 2): a program for the Linux personality. */
 #define BOOT_MODULES_MAX 8
-#define BOOT_MODULE_CMDLINE 512
+#define BOOT_MODULE_CMDLINE 2048
 struct boot_module {
 	u64 phys, size;
 	char cmdline[BOOT_MODULE_CMDLINE];
+	bool cmdline_truncated; /* a boot error names it */
 };
 
 struct bootinfo {
