@@ -192,11 +192,12 @@ $(B)/linux/ibt: tests/linux/ibt/ibt.c Makefile
 # The Linux-ABI system-call fuzzer: raw system calls, no libc, so that every
 # call the kernel sees is one it chose.  make test and make fuzz-linux give it
 # to the kernel as a module of their own boots.
-$(LXFUZZ): $(wildcard tests/linux/fuzz/*.c tests/linux/fuzz/*.h tests/linux/fuzz/*.S) Makefile
+$(LXFUZZ): $(wildcard tests/linux/fuzz/*.c tests/linux/fuzz/*.h tests/linux/fuzz/*.S) include/splitmix.h \
+	  Makefile
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
 	$(Q)$(CC) -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie -O2 -g \
-		-Wall -Wextra -Werror -o $@ $(filter %.c %.S,$^)
+		-Wall -Wextra -Werror -Iinclude -o $@ $(filter %.c %.S,$^)
 	$(Q)strip -o $@.boot $@
 
 $(B)/linux/hello: tests/linux/hello/hello.c Makefile

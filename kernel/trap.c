@@ -219,7 +219,6 @@ static void trap_dispatch(struct trap_frame *f)
 	/* The kernel writing a user page that is shared copy-on-write. */
 	bool shstk;
 	if (f->vector == X86_EXC_PF && cr2 < USER_TOP && current && current->mm &&
-	    (!current->lx.proc || lx_cow_allowed(current->lx.proc, cr2, f->error_code)) &&
 	    umem_cow_fault(current->mm, cr2, f->error_code, &shstk))
 		return;
 	if (f->vector != X86_EXC_DF && f->vector != X86_EXC_MC)

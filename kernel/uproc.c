@@ -181,9 +181,7 @@ void uproc_fault(const struct trap_frame *f, u64 cr2)
 		t->proc->single_steps++;
 		return;
 	}
-	if (f->vector == X86_EXC_PF &&
-	    (!t->lx.proc || lx_cow_allowed(t->lx.proc, cr2, f->error_code)) &&
-	    umem_cow_fault(t->mm, cr2, f->error_code, &shstk)) {
+	if (f->vector == X86_EXC_PF && umem_cow_fault(t->mm, cr2, f->error_code, &shstk)) {
 		t->cow_faults++;
 		t->cow_faults_shstk += shstk;
 		return;

@@ -117,11 +117,11 @@ struct umem *umem_fork(struct umem *parent)
 /*
  * Gives the page at *pte a frame of its own (a copy while another process
  * still shares it): a shadow-stack page becomes one again; another page
- * becomes writable only if writable says so.
+ * becomes writable unless mprotect made it read-only.
  */
-static bool unshare(u64 *pte, u64 va, bool writable)
+static bool unshare(u64 *pte, u64 va)
 {
-	bool shstk = *pte & PTE_SW_SHSTK;
+	bool shstk = *pte & PTE_SW_SHSTK, writable = !(*pte & PTE_SW_READONLY);
 	u64 old = pte_addr(*pte), pa = old;
 	if (frame_refs(old) > 1) {
 		pa = frame_alloc();
@@ -147,20 +147,18 @@ bool umem_cow_fault(struct umem *u, u64 va, u64 ec, bool *shstk)
 	/* Only the access the sharing forbids: a write, or a shadow-stack access. */
 	if (*shstk ? !(ec & PF_EC_SS) : (!(ec & PF_EC_W) || (ec & PF_EC_SS)))
 		return false;
-	/* A write mprotect forbade is the program's fault. */
-	if (!*shstk && (*pte & PTE_SW_READONLY))
-		return false;
-	return unshare(pte, va, true);
+	/* A page mprotect made read-only stays so: the write faults again, the program's. */
+	return unshare(pte, va);
 }
 
-bool umem_unshare(struct umem *u, u64 va, bool writable)
+bool umem_unshare(struct umem *u, u64 va)
 {
 	int level;
 	u64 *pte = pt_walk(u->pml4, va, &level);
 
 	if (!pte || level != 1 || !(*pte & PTE_SW_COW))
 		return !!pte;
-	return unshare(pte, va, writable);
+	return unshare(pte, va);
 }
 
 long umem_protect(struct umem *u, u64 addr, u64 size, unsigned prot)

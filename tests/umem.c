@@ -74,6 +74,29 @@ static void poke_user(void *va)
 }
 
 /*
+ * The program's address space for the kernel's own accesses, interrupts
+ * off: a task switch would reload CR3 (and hide a missing TLB flush).
+ */
+struct space {
+	u64 cr3, rflags;
+};
+
+static void space_enter(struct space *s, const struct uproc *p)
+{
+	s->cr3 = read_cr3();
+	s->rflags = read_rflags();
+	cli();
+	write_cr3(virt_to_phys(p->pml4));
+}
+
+static void space_leave(const struct space *s)
+{
+	write_cr3(s->cr3);
+	if (s->rflags & X86_RFLAGS_IF)
+		asm volatile("sti" ::: "memory");
+}
+
+/*
  * (a) Fork write-protects the parent's writable pages: the TLB must forget
  * the writable translations.  A write through the parent's address space
  * right before umem_fork leaves one in the TLB; nothing between it and the
@@ -92,19 +115,15 @@ TEST(task_fork_write_protect_flushes_tlb, "task")
 		test_error(t, "cannot map the page");
 		goto out;
 	}
-	u64 pa = pte_addr(*pt_walk(p.pml4, va, NULL)), cr3 = read_cr3();
-	/* No interrupt: a task switch would reload CR3 and hide a missing flush. */
-	u64 rflags = read_rflags();
-	cli();
-	write_cr3(virt_to_phys(p.pml4));
+	u64 pa = pte_addr(*pt_walk(p.pml4, va, NULL));
+	struct space sp;
+	space_enter(&sp, &p);
 	poke_value = 1;
 	bool first = fault_catch_call(&c, poke_user, (void *)va);
 	struct umem *child = umem_fork(p.mm);
 	poke_value = 2;
 	bool second = child && fault_catch_call(&c, poke_user, (void *)va);
-	write_cr3(cr3);
-	if (rflags & X86_RFLAGS_IF)
-		asm volatile("sti" ::: "memory");
+	space_leave(&sp);
 	if (first || !child) {
 		test_error(t, "%s", first ? "the first write faulted" : "umem_fork failed");
 	} else {
@@ -140,15 +159,12 @@ TEST(mm_legacy_bitmap_not_user_memory, "mm")
 		test_error(t, "cannot map the bitmap page");
 		goto out;
 	}
-	u64 pa = pte_addr(*pt_walk(p.pml4, LEGACY_BITMAP_BASE, NULL)), cr3 = read_cr3();
-	u64 rflags = read_rflags();
-	cli();
-	write_cr3(virt_to_phys(p.pml4));
+	u64 pa = pte_addr(*pt_walk(p.pml4, LEGACY_BITMAP_BASE, NULL));
+	struct space sp;
+	space_enter(&sp, &p);
 	int to = copy_to_user(LEGACY_BITMAP_BASE + 8, &word, 8);
 	int from = copy_from_user(&got, LEGACY_BITMAP_BASE, 8);
-	write_cr3(cr3);
-	if (rflags & X86_RFLAGS_IF)
-		asm volatile("sti" ::: "memory");
+	space_leave(&sp);
 	CHECK_EQ(t, to, -EFAULT, "copy_to_user into the bitmap");
 	CHECK_EQ(t, from, -EFAULT, "copy_from_user from the bitmap");
 	CHECK_EQ(t, *(u64 *)phys_to_virt(pa + 8), 0, "the bitmap page after the copy");

@@ -13,6 +13,7 @@
  */
 #include "errno.h"
 #include "lib.h"
+#include "splitmix.h"
 #include "user/fuzz.h"
 #include "user/usys.h"
 
@@ -98,10 +99,7 @@ static u64 rng;
 
 static u64 next64(void)
 {
-	u64 z = (rng += 0x9e3779b97f4a7c15UL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng);
 }
 
 static u64 below(u64 n)

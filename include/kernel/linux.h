@@ -115,11 +115,6 @@ int lx_copy_from_user(void *dst, u64 usrc, size_t n);
 bool lx_demand_fault(struct lx_proc *lp, u64 va, u64 ec);
 /* A top-down free range of size bytes (plus gap pages below), or -ENOMEM. */
 long lx_unmapped_area(struct lx_proc *lp, u64 size, u64 gap);
-/*
- * Whether a fault with error code ec at va may copy a page shared since
- * fork: not a write where the mapping is read-only (that is SIGSEGV).
- */
-bool lx_cow_allowed(struct lx_proc *lp, u64 va, u64 ec);
 long lx_sys_brk(u64 addr);
 long lx_sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off);
 long lx_sys_munmap(u64 addr, u64 len);

@@ -46,11 +46,11 @@ struct umem *umem_fork(struct umem *parent);
 bool umem_cow_fault(struct umem *u, u64 va, u64 ec, bool *shstk);
 /*
  * A present page that may be shared copy-on-write gets a frame of its own,
- * writable only if writable (a forced write through /proc/self/mem into
- * read-only memory must not make it writable).  False if there is no page
- * or no frame.
+ * still read-only if mprotect made it so (a forced write through
+ * /proc/self/mem must not make it writable).  False if there is no page or
+ * no frame.
  */
-bool umem_unshare(struct umem *u, u64 va, bool writable);
+bool umem_unshare(struct umem *u, u64 va);
 /* PROT_* changes; shadow-stack pages refuse (-EINVAL). */
 long umem_protect(struct umem *u, u64 addr, u64 size, unsigned prot);
 /* Counts leaves with W=0,D=1 that are not shadow-stack mappings (must be 0). */

@@ -9,6 +9,7 @@
 #include "kernel/linux.h"
 #include "kernel/task.h"
 #include "lib.h"
+#include "splitmix.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
 #include "mm/mm.h"
@@ -236,11 +237,8 @@ static u64 phdr_addr(const Elf64_Ehdr *eh, const Elf64_Phdr *ph)
 static u64 random_u64(void)
 {
 	static u64 state;
-	state ^= rdtsc() + 0x9e3779b97f4a7c15UL;
-	u64 z = state;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
-	return z ^ (z >> 31);
+	state ^= rdtsc();
+	return splitmix64(&state);
 }
 
 void lx_random_bytes(void *buf, size_t n);

@@ -120,11 +120,8 @@ static long mem_access(struct lx_file *f, u64 ubuf, u64 len, bool write)
 				 ? pt_walk(lp->mm->pml4, va, &level) : NULL;
 		if (!e)
 			break;
-		if (write) {
-			struct lx_vma *v = lx_vma_find(lp, va);
-			if (!umem_unshare(lp->mm, va, v && (v->prot & PROT_WRITE)))
-				break;
-		}
+		if (write && !umem_unshare(lp->mm, va))
+			break;
 		u8 *mem = (u8 *)phys_to_virt(pte_addr(*e)) + (va & (PAGE_SIZE - 1));
 		if (write) {
 			if (lx_copy_from_user(chunk, ubuf + done, n))

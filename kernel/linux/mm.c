@@ -153,15 +153,6 @@ bool lx_demand_fault(struct lx_proc *lp, u64 va, u64 ec)
 	return true;
 }
 
-bool lx_cow_allowed(struct lx_proc *lp, u64 va, u64 ec)
-{
-	struct lx_vma *v = lx_vma_find(lp, va);
-
-	if (!(ec & PF_EC_W) || (ec & PF_EC_SS) || !v || (v->flags & LX_VMA_SHSTK))
-		return true;
-	return v->prot & PROT_WRITE;
-}
-
 int lx_populate(struct lx_proc *lp, u64 va, u64 len, bool write)
 {
 	if (!len)
@@ -173,9 +164,6 @@ int lx_populate(struct lx_proc *lp, u64 va, u64 len, bool write)
 		u64 *e = pt_walk(lp->mm->pml4, page, &level);
 		struct lx_vma *v = lx_vma_find(lp, page);
 		bool shstk;
-		/* A write the mapping forbids: never by copying a shared page writable. */
-		if (write && v && !(v->flags & LX_VMA_SHSTK) && !(v->prot & PROT_WRITE))
-			return -EFAULT;
 		/* The kernel reaches shadow-stack pages as shadow-stack accesses (WRUSS). */
 		u64 ec = PF_EC_U | (write ? PF_EC_W : 0) |
 			 (v && (v->flags & LX_VMA_SHSTK) ? PF_EC_SS : 0);
@@ -326,11 +314,13 @@ long lx_sys_mprotect(u64 addr, u64 len, u64 prot)
 			u64 *pte = pt_walk(lp->mm->pml4, va, &level);
 			if (!pte || level != 1)
 				continue;
-			u64 e = *pte;
+			/* Read-only pages carry the mark a copy-on-write fault respects. */
+			u64 e = *pte & ~PTE_SW_READONLY;
 			if (v->flags & LX_VMA_SHSTK) {
 				/* Shadow stack again, or read-only memory (Dirty saved). */
-				e = prot & PROT_WRITE ? pte_shstk_restore(e) | PTE_SW_SHSTK
-						      : pte_wrprotect(e) & ~PTE_SW_SHSTK;
+				e = prot & PROT_WRITE
+					    ? pte_shstk_restore(e) | PTE_SW_SHSTK
+					    : (pte_wrprotect(e) & ~PTE_SW_SHSTK) | PTE_SW_READONLY;
 				*pte = e;
 				invlpg(va);
 				continue;
@@ -338,7 +328,7 @@ long lx_sys_mprotect(u64 addr, u64 len, u64 prot)
 			/* PROT_NONE keeps the page but makes it a supervisor page. */
 			e = prot ? e | PTE_U : e & ~PTE_U;
 			if (!(prot & PROT_WRITE))
-				e = pte_wrprotect(e);
+				e = pte_wrprotect(e) | PTE_SW_READONLY;
 			else if (!(e & PTE_SW_COW))
 				e = pte_mkwrite(e);
 			e = (prot & PROT_EXEC) ? e & ~PTE_NX : e | mm_nx();

@@ -160,9 +160,6 @@ int lt_shstk_pivot(int argc, char **argv)
 	run_with_shstk(pivot_body);
 }
 
-struct kernel_sigaction {
-	uint64_t handler, flags, restorer, mask;
-};
 static volatile uint64_t sig_ssp, sig_top0, sig_top1;
 
 static void on_usr1(int sig)
@@ -178,12 +175,7 @@ static int signal_body(void)
 {
 	struct kernel_sigaction k;
 	signal(SIGUSR1, on_usr1);
-	long r;
-	asm volatile("mov $8, %%r10\n\tsyscall"
-		     : "=a"(r)
-		     : "a"(13), "D"(SIGUSR1), "S"(0), "d"(&k)
-		     : "rcx", "r11", "r10", "memory");
-	LT_EQ(r, 0);
+	LT_EQ(rt_sigaction_get(SIGUSR1, &k), 0);
 	uint64_t before = rdssp();
 	raise(SIGUSR1);
 	LT_EQ(rdssp(), before);

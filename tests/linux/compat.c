@@ -136,12 +136,7 @@ static void check_sigaction67(void)
 	LT_EQ(old->flags, SA_RESTART | SA_RESTORER_LINUX);
 	LT_EQ(old->restorer, 0x9abcdef0);
 	/* The 64-bit ABI sees the same action, zero-extended, no ABI flag bits. */
-	long r;
-	asm volatile("mov $8, %%r10\n\tsyscall"
-		     : "=a"(r)
-		     : "a"(13), "D"(SIGUSR2), "S"(0), "d"(&k)
-		     : "rcx", "r11", "r10", "memory");
-	LT_EQ(r, 0);
+	LT_EQ(rt_sigaction_get(SIGUSR2, &k), 0);
 	LT_EQ(k.handler, 0x12345678);
 	LT_EQ(k.flags, SA_RESTART | SA_RESTORER_LINUX);
 	LT_EQ(k.restorer, 0x9abcdef0);

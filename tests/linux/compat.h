@@ -35,11 +35,6 @@ struct compat_sigaction {
 	uint32_t handler, flags, restorer, mask[2];
 };
 
-/* The 64-bit view of the same action (rt_sigaction's struct). */
-struct kernel_sigaction {
-	uint64_t handler, flags, restorer, mask;
-};
-
 static inline __attribute__((always_inline)) long int80_4(long nr, long b, long c, long d, long s)
 {
 	long ret;

@@ -41,6 +41,22 @@ static inline __attribute__((always_inline)) uint64_t rdssp(void)
 	return ssp;
 }
 
+/* rt_sigaction's own struct (not libc's): what the kernel keeps for a signal. */
+struct kernel_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+/* The action of sig through the raw 64-bit rt_sigaction (13): 0 or -errno. */
+static inline __attribute__((always_inline)) long rt_sigaction_get(int sig, struct kernel_sigaction *k)
+{
+	long r;
+	asm volatile("mov $8, %%r10\n\tsyscall"
+		     : "=a"(r)
+		     : "a"(13), "D"(sig), "S"(0), "d"(k)
+		     : "rcx", "r11", "r10", "memory");
+	return r;
+}
+
 static inline int cpu_has_shstk(void)
 {
 	unsigned a, b, c, d;

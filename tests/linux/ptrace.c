@@ -140,23 +140,6 @@ static int ptrace_body(void)
 	return 0;
 }
 
-/* Enables shadow stacks in a frame that never returns (see cet.c). */
-static void __attribute__((noinline, noreturn)) run_ptrace(void)
-{
-	long r;
-	asm volatile("syscall"
-		     : "=a"(r)
-		     : "a"(NR_arch_prctl), "D"(ARCH_SHSTK_ENABLE), "S"(ARCH_SHSTK_SHSTK)
-		     : "rcx", "r11", "memory");
-	if (r) {
-		LT_EQ(r, 0);
-		exit(1);
-	}
-	int ret = ptrace_body();
-	fflush(stdout);
-	exit(ret ? ret : LT_RESULT());
-}
-
 static volatile int chld_code, chld_status;
 
 static void on_chld(int sig, siginfo_t *si, void *uc)
@@ -227,5 +210,5 @@ int lt_shstk_ptrace(int argc, char **argv)
 		printf("SKIP: CPUID.(7,0):ECX[7] CET_SS not enumerated\n");
 		return LT_SKIP;
 	}
-	run_ptrace();
+	run_with_shstk(ptrace_body);
 }

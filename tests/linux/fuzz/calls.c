@@ -5,6 +5,7 @@
  * check of each result.
  */
 #include "fz.h"
+#include "splitmix.h"
 
 enum kind { K_0, K_PTR, K_LEN, K_FD, K_FLAGS, K_PROT, K_PID, K_SIG, K_TS, K_PATH, K_CLONE,
 	    K_ARCH, K_HANDLER, K_SMALL, K_ANY };
@@ -105,10 +106,7 @@ const char *fz_table_name(unsigned i)
 static u64 rng_state;
 static u64 fz_rnd(void)
 {
-	u64 z = (rng_state += 0x9e3779b97f4a7c15UL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng_state);
 }
 
 static u64 fz_pick(const u64 *pool, u64 n)

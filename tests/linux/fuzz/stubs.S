@@ -18,9 +18,8 @@ _start:
 	syscall
 	ud2
 
-/* long fz_syscall(u64 nr, const u64 args[6]) */
-	.globl fz_syscall
-fz_syscall:
+/* rax = nr (rdi), and the six arguments at args (rsi) where SYSCALL wants them. */
+.macro SYSCALL_ARGS
 	mov	%rdi, %rax
 	mov	%rsi, %r11
 	mov	0(%r11), %rdi
@@ -29,6 +28,12 @@ fz_syscall:
 	mov	24(%r11), %r10
 	mov	32(%r11), %r8
 	mov	40(%r11), %r9
+.endm
+
+/* long fz_syscall(u64 nr, const u64 args[6]) */
+	.globl fz_syscall
+fz_syscall:
+	SYSCALL_ARGS
 	syscall
 	ret
 
@@ -60,14 +65,7 @@ fz_int80:
  */
 	.globl fz_clone
 fz_clone:
-	mov	%rdi, %rax
-	mov	%rsi, %r11
-	mov	0(%r11), %rdi
-	mov	8(%r11), %rsi
-	mov	16(%r11), %rdx
-	mov	24(%r11), %r10
-	mov	32(%r11), %r8
-	mov	40(%r11), %r9
+	SYSCALL_ARGS
 	syscall
 	test	%rax, %rax
 	jnz	1f
